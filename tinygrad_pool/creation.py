@@ -1,0 +1,71 @@
+"""Ways to make tensors: from data, filled, random, ranges, and `*_like` twins; plus the seeded generator."""
+import numpy as np
+
+from .tensor import Tensor, as_dtype, float32, int64, _shape_arg
+from .backends import get_backend, normalize_device
+
+_generator = np.random.default_rng()
+
+def manual_seed(seed):
+    """Seed every random draw of the library (randn, rand, dropout masks, initialisations, shuffling)."""
+    global _generator
+    _generator = np.random.default_rng(seed)
+
+def generator():
+    return _generator
+
+def tensor(data, dtype=None, device="cpu", requires_grad=False):
+    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+def from_numpy(array):
+    """A CPU tensor that shares memory with `array` (no copy); its dtype must be one the library supports."""
+    return Tensor._wrap(array.astype(as_dtype(array.dtype), copy=False), "cpu")
+
+def _make(array, dtype, device, requires_grad):
+    device = normalize_device(device)
+    out = Tensor._wrap(get_backend(device).asarray(array.astype(dtype, copy=False)), device)
+    out.requires_grad = requires_grad
+    return out
+
+def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
+    """A tensor of `size` (an int or a tuple) filled with `fill_value`; the dtype follows the value's type."""
+    values = np.full(_shape_arg((size,)) if isinstance(size, (tuple, list)) else (int(size),), fill_value)
+    default = {"b": np.dtype(bool), "i": int64, "u": int64}.get(values.dtype.kind, float32)
+    return _make(values, as_dtype(dtype) or default, device, requires_grad)
+
+def zeros(*size, dtype=None, device="cpu", requires_grad=False):
+    return _make(np.zeros(_shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
+
+def ones(*size, dtype=None, device="cpu", requires_grad=False):
+    return _make(np.ones(_shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
+
+def randn(*size, dtype=None, device="cpu", requires_grad=False):
+    """Standard normal samples."""
+    return _make(_generator.standard_normal(_shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
+
+def rand(*size, dtype=None, device="cpu", requires_grad=False):
+    """Uniform samples in [0, 1)."""
+    return _make(_generator.random(_shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
+
+def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange() step must be non-zero")
+    values = np.arange(start, end, step)
+    default = float32 if values.dtype.kind == "f" else int64
+    return _make(values, as_dtype(dtype) or default, device, requires_grad)
+
+def _like(maker):
+    def like(input, dtype=None, device=None, requires_grad=False):
+        return maker(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                     requires_grad=requires_grad)
+    like.__name__ = maker.__name__ + "_like"
+    like.__doc__ = f"`{maker.__name__}` with the shape (and by default dtype and device) of `input`."
+    return like
+
+zeros_like, ones_like, randn_like, rand_like = _like(zeros), _like(ones), _like(randn), _like(rand)
+
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)

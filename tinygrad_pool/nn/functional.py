@@ -1,0 +1,72 @@
+"""PyTorch's `torch.nn.functional` names, over Tensor operations."""
+import numpy as np
+
+from ..tensor import Tensor, int64
+from ..creation import generator
+
+def relu(input):
+    return input.relu()
+
+def softmax(input, dim):
+    return input.softmax(dim)
+
+def log_softmax(input, dim):
+    return input.log_softmax(dim)
+
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias, with weight of shape (out_features, in_features)."""
+    if weight.ndim != 2 or input.shape[-1:] != weight.shape[1:]:
+        raise ValueError(f"linear: input of shape {input.shape} does not fit weight of shape {weight.shape} "
+                         "(expected input[..., in_features] and weight[out_features, in_features])")
+    if bias is not None and bias.shape != weight.shape[:1]:
+        raise ValueError(f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}")
+    out = input.matmul(weight.T)
+    return out if bias is None else out + bias
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"reduction={reduction!r}: use 'mean', 'sum' or 'none'")
+
+def nll_loss(input, target, reduction="mean"):
+    """-input[n, target[n]] averaged (or summed) over the batch; input holds log-probabilities (N, C)."""
+    if input.ndim != 2 or target.ndim != 1 or target.shape[0] != input.shape[0]:
+        raise ValueError(f"nll_loss needs input (N, C) and target (N,), got {input.shape} and {target.shape}")
+    if target.dtype != int64:
+        raise TypeError(f"nll_loss target must be int64 class indices, got {target.dtype}")
+    labels = target.numpy()
+    if labels.size and (labels.min() < 0 or labels.max() >= input.shape[1]):
+        bad = labels[(labels < 0) | (labels >= input.shape[1])][0]
+        raise ValueError(f"nll_loss target {bad} is out of range for {input.shape[1]} classes")
+    return _reduce(-input[np.arange(input.shape[0]), labels], reduction)
+
+def cross_entropy(input, target, reduction="mean"):
+    """log_softmax over classes, then nll_loss: takes raw scores (N, C) and int64 labels (N,)."""
+    return nll_loss(input.log_softmax(1), target, reduction)
+
+def mse_loss(input, target, reduction="mean"):
+    if input.shape != target.shape:
+        raise ValueError(f"mse_loss needs equal shapes, got {input.shape} and {target.shape}")
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+def dropout(input, p=0.5, training=True):
+    """Zero each element with probability p and scale the rest by 1/(1-p), in training only."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability p={p} must lie in [0, 1]")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    keep = (generator().random(input.shape) >= p) / (1.0 - p)
+    return input * Tensor(keep, dtype=input.dtype, device=input.device)
+
+def pad(input, pad, mode="constant", value=0.0):
+    """Constant padding in PyTorch's order: (left, right) of the last dim first."""
+    if mode != "constant":
+        raise ValueError(f"pad mode={mode!r}: only 'constant' is supported")
+    return input.pad(pad, value)
