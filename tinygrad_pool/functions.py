@@ -69,8 +69,9 @@ class Pow(Function):
         a, b, out = self.saved
         xp = self.xp
         ga = gb = None
-        if self.needs_input_grad[0]:   # b * a^(b-1)
-            ga = unbroadcast(xp, xp.mul(g, xp.mul(b, xp.pow(a, xp.sub(b, 1)))), _shape(a))
+        if self.needs_input_grad[0]:   # b * a^(b-1); b is often a python number
+            b_minus_one = b - 1 if isinstance(b, (int, float)) else xp.sub(b, 1)
+            ga = unbroadcast(xp, xp.mul(g, xp.mul(b, xp.pow(a, b_minus_one))), _shape(a))
         if self.needs_input_grad[1]:   # a^b * log(a)
             gb = unbroadcast(xp, xp.mul(g, xp.mul(out, xp.log(a))), _shape(b))
         return ga, gb

@@ -324,7 +324,7 @@ class Tensor:
 
     def argmax(self, dim=None, keepdim=False):
         if dim is None:
-            return Tensor._wrap(self.xp.argmax(self.xp.reshape(self.data, (-1,)), 0, False), self.device)
+            return Tensor._wrap(self.xp.argmax(self.xp.reshape(self.data, (self.numel(),)), 0, False), self.device)
         return Tensor._wrap(self.xp.argmax(self.data, _normalize_dim(dim, self.ndim), keepdim), self.device)
 
     # --- shape and movement -----------------------------------------------------------------------------------
@@ -444,6 +444,14 @@ def result_dtype(a, b):
         return a if _CATEGORY[a] > _CATEGORY[b] else b
     return np.promote_types(a, b)
 
+def broadcast_shape(*shapes):
+    """numpy's broadcast result shape, or a ValueError that names the shapes."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"shapes {' and '.join(map(str, shapes))} do not broadcast: each dim must match or be 1")\
+            from None
+
 def _promote(a, b, true_divide=False):
     """Bring a Tensor and a Tensor-or-scalar to one dtype; scalars stay python numbers (no device copy)."""
     if isinstance(b, np.ndarray) or (isinstance(b, (list, tuple))):
@@ -451,6 +459,7 @@ def _promote(a, b, true_divide=False):
     if isinstance(b, np.generic):
         b = b.item()
     if isinstance(b, Tensor):
+        broadcast_shape(a.shape, b.shape)
         dtype = result_dtype(a.dtype, b.dtype)
     elif isinstance(b, bool):
         dtype = a.dtype
@@ -485,6 +494,7 @@ def where(condition, input, other):
     condition = condition if isinstance(condition, Tensor) else Tensor(condition)
     input, other = _promote(input, other) if isinstance(input, Tensor) else reversed(_promote(other, input))
     device = common_device((condition, input, other))
+    broadcast_shape(condition.shape, *(x.shape for x in (input, other) if isinstance(x, Tensor)))
     return F.Where.apply(condition.bool().to(device), input, other)
 
 def cat(tensors, dim=0):

@@ -12,7 +12,7 @@ name = "cpu"
 
 # --- creation and transfer -------------------------------------------------------------------------------------
 def asarray(array):
-    return np.ascontiguousarray(array)
+    return np.asarray(array, order="C")
 
 def to_numpy(x):
     return x
@@ -101,12 +101,10 @@ def matmul(a, b):
     """(..., m, k) @ (..., k, n) with broadcast batch dims, through BLAS called from Numba."""
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+    if a.dtype.kind != "f" or 0 in (m, k, n) + batch:
+        return np.matmul(a, b)   # integers and empty products: nothing for BLAS to do
     a3 = np.ascontiguousarray(np.broadcast_to(a, batch + (m, k))).reshape(-1, m, k)
     b3 = np.ascontiguousarray(np.broadcast_to(b, batch + (k, n))).reshape(-1, k, n)
     out = np.empty((a3.shape[0], m, n), dtype=a.dtype)
-    if out.size:
-        if k == 0:
-            out[...] = 0
-        else:
-            _batched_matmul(a3, b3, out)
+    _batched_matmul(a3, b3, out)
     return out.reshape(batch + (m, n))

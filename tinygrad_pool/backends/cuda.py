@@ -74,7 +74,7 @@ def _offset(i, shape, strides):
 
 # --- creation and transfer -------------------------------------------------------------------------------------
 def asarray(array):
-    array = np.ascontiguousarray(array)
+    array = np.asarray(array, order="C")
     return CudaArray(cuda.to_device(array.reshape(-1) if array.size else np.zeros(1, array.dtype)), array.shape)
 
 def to_numpy(x):
@@ -227,7 +227,7 @@ def _unary_kernel(op, x, out):
         elif op == TANH:
             out[i] = math.tanh(v)
         elif op == SIGN:
-            out[i] = (v > 0) - (v < 0) if v == v else v
+            out[i] = 1 if v > 0 else (-1 if v < 0 else v)   # keeps 0 and NaN as they are
         elif op == RELU:
             out[i] = v if v > 0 else 0
         else:

@@ -1,0 +1,40 @@
+"""Shared fixtures: the `device` parameter runs a test on the CPU and, where CUDA works, on CUDA.
+
+CUDA means a real GPU, or numba's simulator when NUMBA_ENABLE_CUDASIM=1 is set before numba is imported
+(CI runs `pytest -m cuda` in a separate process for that). Under the simulator every GPU thread is a Python
+thread, so tests keep CUDA shapes tiny and use `examples(device)` to draw fewer hypothesis examples.
+"""
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+# `device` is a plain string: sharing it across hypothesis examples is safe.
+_quiet = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("default", max_examples=60, **_quiet)
+settings.register_profile("cudasim", max_examples=15, **_quiet)
+settings.load_profile("cudasim" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else "default")
+
+def cuda_available():
+    try:
+        from numba import cuda
+        return cuda.is_available()
+    except Exception:  # numba-cuda missing or no driver
+        return False
+
+CUDA = cuda_available()
+SIMULATED = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
+
+DEVICES = [
+    "cpu",
+    pytest.param("cuda", marks=[pytest.mark.cuda,
+                                pytest.mark.skipif(not CUDA, reason="no CUDA (set NUMBA_ENABLE_CUDASIM=1)")]),
+]
+
+@pytest.fixture(scope="module", params=DEVICES)
+def device(request):
+    return request.param
+
+def tolerance(dtype):
+    return dict(rtol=1e-5, atol=1e-6) if np.dtype(dtype) == np.float32 else dict(rtol=1e-12, atol=1e-12)
