@@ -24,6 +24,9 @@ class no_grad(contextlib.ContextDecorator):
 class Function:
     """One recorded operation. Subclasses write `forward(*args, **kw)` and `backward(grad)`.
 
+    `forward` returns one array, or a tuple whose first array is the differentiable output and whose others
+    (indices, say) come back as Tensors without gradient.
+
     `backward` returns one gradient per positional argument of `forward` (None where no gradient is wanted:
     python scalars, integer tensors, tensors that do not require grad; `self.needs_input_grad` says which).
     """
@@ -44,6 +47,9 @@ class Function:
         raw = [a.data if isinstance(a, Tensor) else a for a in args]
         out = fn.forward(*raw, **kwargs)
         requires_grad = is_grad_enabled() and any(fn.needs_input_grad)
+        if isinstance(out, tuple):   # (differentiable output, extra outputs without gradient), e.g. indices
+            first = Tensor._wrap(out[0], device, requires_grad=requires_grad, ctx=fn if requires_grad else None)
+            return (first,) + tuple(Tensor._wrap(extra, device) for extra in out[1:])
         return Tensor._wrap(out, device, requires_grad=requires_grad, ctx=fn if requires_grad else None)
 
     @property

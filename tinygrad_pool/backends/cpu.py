@@ -108,3 +108,6 @@ def matmul(a, b):
     out = np.empty((a3.shape[0], m, n), dtype=a.dtype)
     _batched_matmul(a3, b3, out)
     return out.reshape(batch + (m, n))
+
+# --- pooling ---------------------------------------------------------------------------------------------------
+from .cpu_pooling import max_pool, max_pool_backward, avg_pool, avg_pool_backward, scatter  # noqa: E402,F401

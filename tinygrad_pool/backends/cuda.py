@@ -530,3 +530,6 @@ def matmul(a, b):
         grid = ((n + TILE - 1) // TILE, (m + TILE - 1) // TILE, count)
         _matmul_kernels[a.dtype][grid, (TILE, TILE)](a3.buffer, b3.buffer, out.buffer, m, k, n)
     return out
+
+# --- pooling ---------------------------------------------------------------------------------------------------
+from .cuda_pooling import max_pool, max_pool_backward, avg_pool, avg_pool_backward, scatter  # noqa: E402,F401

@@ -70,3 +70,63 @@ def pad(input, pad, mode="constant", value=0.0):
     if mode != "constant":
         raise ValueError(f"pad mode={mode!r}: only 'constant' is supported")
     return input.pad(pad, value)
+
+# --- pooling: PyTorch's signatures over tinygrad_pool/pooling.py -----------------------------------------------
+from .. import pooling as _pool  # noqa: E402
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return _pool.max_pool(input, 1, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool1d")
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return _pool.max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool2d")
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return _pool.max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool3d")
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    return _pool.avg_pool(input, 1, kernel_size, stride, padding, ceil_mode, count_include_pad, None, "avg_pool1d")
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return _pool.avg_pool(input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+                          "avg_pool2d")
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return _pool.avg_pool(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+                          "avg_pool3d")
+
+def adaptive_avg_pool1d(input, output_size):
+    return _pool.adaptive_avg_pool(input, 1, output_size, "adaptive_avg_pool1d")
+
+def adaptive_avg_pool2d(input, output_size):
+    return _pool.adaptive_avg_pool(input, 2, output_size, "adaptive_avg_pool2d")
+
+def adaptive_avg_pool3d(input, output_size):
+    return _pool.adaptive_avg_pool(input, 3, output_size, "adaptive_avg_pool3d")
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    return _pool.adaptive_max_pool(input, 1, output_size, return_indices, "adaptive_max_pool1d")
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    return _pool.adaptive_max_pool(input, 2, output_size, return_indices, "adaptive_max_pool2d")
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    return _pool.adaptive_max_pool(input, 3, output_size, return_indices, "adaptive_max_pool3d")
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _pool.lp_pool(input, 1, norm_type, kernel_size, stride, ceil_mode, "lp_pool1d")
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _pool.lp_pool(input, 2, norm_type, kernel_size, stride, ceil_mode, "lp_pool2d")
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _pool.max_unpool(input, indices, 1, kernel_size, stride, padding, output_size, "max_unpool1d")
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _pool.max_unpool(input, indices, 2, kernel_size, stride, padding, output_size, "max_unpool2d")
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _pool.max_unpool(input, indices, 3, kernel_size, stride, padding, output_size, "max_unpool3d")
+
+global_avg_pool2d = _pool.global_avg_pool2d

@@ -1,0 +1,195 @@
+"""Every pooling op: argument checks with PyTorch's rules, then one of two kernels (max, avg) per device.
+
+Inputs (N, C, *spatial) or (C, *spatial) with 1-3 spatial dims are viewed as (planes, D, H, W), planes = N*C,
+with unit dims in front for 1-d and 2-d; `windows.py` turns kernel, stride, padding, dilation, ceil_mode and
+adaptive sizes into tables that the kernels walk. See ../shared/spec/POOLING_AND_CONV.md for the semantics.
+"""
+import numbers
+
+import numpy as np
+
+from .autograd import Function
+from .tensor import Tensor, int64
+from .windows import adaptive_windows, fixed_windows, output_length
+
+# --- argument checks -------------------------------------------------------------------------------------------
+def as_tuple(value, dims, name, op):
+    """An int or a tuple of `dims` ints, as a tuple; anything else is a TypeError or ValueError naming it."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in values):
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {dims} ints, got {value!r}")
+    if len(values) != dims:
+        raise ValueError(f"{op}: {name}={value!r} needs {dims} entries, one per spatial dim")
+    return tuple(int(v) for v in values)
+
+def check_input(input, dims, op):
+    """(N, C, *spatial) or (C, *spatial), non-empty C and spatial dims, floating dtype; returns batched-ness."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (dims + 1, dims + 2):
+        raise ValueError(f"{op}: expected a {dims + 1}-d (C, *spatial) or {dims + 2}-d (N, C, *spatial) input, "
+                         f"got shape {input.shape}")
+    if 0 in input.shape[-dims - 1:]:
+        raise ValueError(f"{op}: channel and spatial dims must be non-empty, got shape {input.shape}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be float32 or float64, got {input.dtype}")
+    return input.ndim == dims + 2
+
+def check_window(op, dims, kernel_size, stride, padding, dilation):
+    kernel = as_tuple(kernel_size, dims, "kernel_size", op)
+    stride = kernel if stride is None or stride == () or stride == [] else as_tuple(stride, dims, "stride", op)
+    padding = as_tuple(padding, dims, "padding", op)
+    dilation = as_tuple(dilation, dims, "dilation", op)
+    for name, values, low in (("kernel_size", kernel, 1), ("stride", stride, 1), ("dilation", dilation, 1),
+                              ("padding", padding, 0)):
+        if min(values) < low:
+            raise ValueError(f"{op}: {name} must be {'positive' if low else 'non-negative'}, got {values}")
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise ValueError(f"{op}: padding {padding} must be at most half of kernel_size {kernel}")
+    return kernel, stride, padding, dilation
+
+def check_output(op, spatial, kernel, stride, padding, dilation, ceil_mode):
+    out = tuple(output_length(*args, ceil_mode) for args in zip(spatial, kernel, stride, padding, dilation))
+    if min(out) < 1:
+        raise ValueError(f"{op}: output size is too small: input {spatial} with kernel_size {kernel}, stride "
+                         f"{stride}, padding {padding}, dilation {dilation} gives output {out}")
+
+# --- shape juggling --------------------------------------------------------------------------------------------
+def to_planes(input, dims):
+    """(N, C, *spatial) -> (N*C, D, H, W) with unit dims in front of 1-d and 2-d inputs."""
+    spatial = input.shape[-dims:]
+    return input.reshape((-1,) + (1,) * (3 - dims) + spatial)
+
+def from_planes(output, input, dims, batched):
+    lead = input.shape[:2] if batched else input.shape[:1]
+    return output.reshape(lead + output.shape[4 - dims:])
+
+# --- Functions -------------------------------------------------------------------------------------------------
+class MaxPool(Function):
+    def forward(self, x, windows):
+        out, self.indices = self.xp.max_pool(x, windows)
+        self.windows = windows
+        return out, self.indices
+    def backward(self, g):
+        return self.xp.max_pool_backward(g, self.indices, self.windows), None
+
+class AvgPool(Function):
+    def forward(self, x, windows, factor):
+        self.windows, self.factor = windows, factor
+        return self.xp.avg_pool(x, windows, factor)
+    def backward(self, g):
+        return self.xp.avg_pool_backward(g, self.windows, self.factor), None, None
+
+class MaxUnpool(Function):
+    def forward(self, x, key, shape):
+        self.key, self.input_shape = key, x.shape
+        return self.xp.scatter(shape, key, self.xp.reshape(x, key[1].shape))
+    def backward(self, g):
+        return self.xp.reshape(self.xp.getitem(g, self.key), self.input_shape), None, None
+
+# --- the pooling family ----------------------------------------------------------------------------------------
+def max_pool(input, dims, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+             return_indices=False, op="max_pool"):
+    batched = check_input(input, dims, op)
+    kernel, stride, padding, dilation = check_window(op, dims, kernel_size, stride, padding, dilation)
+    spatial = input.shape[-dims:]
+    check_output(op, spatial, kernel, stride, padding, dilation, ceil_mode)
+    windows = fixed_windows(spatial, kernel, stride, padding, dilation, bool(ceil_mode))
+    if windows.has_empty_window:
+        raise ValueError(f"{op}: with dilation {dilation} and padding {padding} some window of kernel_size "
+                         f"{kernel} touches no input element of {spatial}; lower the dilation or padding")
+    return _run_max(input, dims, batched, windows, return_indices)
+
+def _run_max(input, dims, batched, windows, return_indices):
+    values, indices = MaxPool.apply(to_planes(input, dims), windows)
+    values = from_planes(values, input, dims, batched)
+    return (values, from_planes(indices, input, dims, batched)) if return_indices else values
+
+def avg_pool(input, dims, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+             divisor_override=None, op="avg_pool"):
+    batched = check_input(input, dims, op)
+    kernel, stride, padding, _ = check_window(op, dims, kernel_size, stride, padding, 1)
+    spatial = input.shape[-dims:]
+    check_output(op, spatial, kernel, stride, padding, (1,) * dims, ceil_mode)
+    windows = fixed_windows(spatial, kernel, stride, padding, (1,) * dims, bool(ceil_mode), bool(count_include_pad))
+    factor = windows.factor
+    if divisor_override is not None:
+        if isinstance(divisor_override, bool) or not isinstance(divisor_override, numbers.Integral):
+            raise TypeError(f"{op}: divisor_override must be an int, got {divisor_override!r}")
+        if divisor_override == 0:
+            raise ValueError(f"{op}: divisor_override must not be 0")
+        factor = np.ones_like(windows.factor)
+        factor[0] = divisor_override
+    return _run_avg(input, dims, batched, windows, factor)
+
+def _run_avg(input, dims, batched, windows, factor):
+    return from_planes(AvgPool.apply(to_planes(input, dims), windows, factor), input, dims, batched)
+
+def adaptive_output_size(output_size, spatial, op):
+    dims = len(spatial)
+    sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * dims
+    if len(sizes) != dims:
+        raise ValueError(f"{op}: output_size={output_size!r} needs {dims} entries")
+    sizes = tuple(length if size is None else size for size, length in zip(sizes, spatial))
+    if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) for s in sizes):
+        raise TypeError(f"{op}: output_size must hold ints (or None), got {output_size!r}")
+    if min(sizes) < 0:
+        raise ValueError(f"{op}: output_size must be non-negative, got {output_size!r}")
+    return tuple(int(s) for s in sizes)
+
+def adaptive_avg_pool(input, dims, output_size, op="adaptive_avg_pool"):
+    batched = check_input(input, dims, op)
+    spatial = input.shape[-dims:]
+    windows = adaptive_windows(spatial, adaptive_output_size(output_size, spatial, op))
+    return _run_avg(input, dims, batched, windows, windows.factor)
+
+def adaptive_max_pool(input, dims, output_size, return_indices=False, op="adaptive_max_pool"):
+    batched = check_input(input, dims, op)
+    spatial = input.shape[-dims:]
+    windows = adaptive_windows(spatial, adaptive_output_size(output_size, spatial, op))
+    return _run_max(input, dims, batched, windows, return_indices)
+
+def lp_pool(input, dims, norm_type, kernel_size, stride=None, ceil_mode=False, op="lp_pool"):
+    """(sum over the window of x**p) ** (1/p), computed as (avg_pool(x**p) * prod(kernel)) ** (1/p)."""
+    if isinstance(norm_type, bool) or not isinstance(norm_type, numbers.Real) or not norm_type > 0:
+        raise ValueError(f"{op}: norm_type must be a positive number, got {norm_type!r}")
+    kernel = as_tuple(kernel_size, dims, "kernel_size", op)
+    average = avg_pool(input ** norm_type, dims, kernel, stride, 0, ceil_mode, op=op)
+    return (average * int(np.prod(kernel))) ** (1.0 / norm_type)
+
+def max_unpool(input, indices, dims, kernel_size, stride=None, padding=0, output_size=None, op="max_unpool"):
+    """Place each value at its index in a zero plane: the inverse of max_pool(..., return_indices=True)."""
+    batched = check_input(input, dims, op)
+    kernel = as_tuple(kernel_size, dims, "kernel_size", op)
+    stride = kernel if stride is None else as_tuple(stride, dims, "stride", op)
+    padding = as_tuple(padding, dims, "padding", op)
+    if min(stride) < 1 or min(padding) < 0:
+        raise ValueError(f"{op}: stride must be positive and padding non-negative, got {stride} and {padding}")
+    if not isinstance(indices, Tensor) or indices.dtype != int64 or indices.shape != input.shape:
+        raise ValueError(f"{op}: indices must be an int64 Tensor of the input's shape {input.shape}, got "
+                         f"{getattr(indices, 'shape', indices)} of {getattr(indices, 'dtype', type(indices))}")
+    spatial = input.shape[-dims:]
+    default = tuple((i - 1) * s - 2 * p + k for i, s, p, k in zip(spatial, stride, padding, kernel))
+    size = default
+    if output_size is not None:
+        size = tuple(output_size)[-dims:] if len(output_size) in (dims, dims + 2) else None
+        if size is None:
+            raise ValueError(f"{op}: output_size={tuple(output_size)!r} needs {dims} or {dims + 2} entries")
+        for got, want, s in zip(size, default, stride):
+            if not want - s < got < want + s:
+                raise ValueError(f"{op}: output_size {size} must lie strictly within stride {stride} of the "
+                                 f"default {default}")
+    plane = int(np.prod(size))
+    flat = indices.numpy().reshape(-1, int(np.prod(spatial)))
+    bad = flat[(flat < 0) | (flat >= plane)]
+    if bad.size:
+        raise ValueError(f"{op}: index {bad[0]} lies outside the output plane of size {size} ({plane} elements)")
+    key = (np.arange(flat.shape[0])[:, None], flat)
+    out = MaxUnpool.apply(input, key, (flat.shape[0], plane))
+    lead = input.shape[:2] if batched else input.shape[:1]
+    return out.reshape(lead + tuple(size))
+
+def global_avg_pool2d(input):
+    """The mean of each (H, W) plane, shape (N, C, 1, 1): average pooling with the whole plane as kernel."""
+    check_input(input, 2, "global_avg_pool2d")
+    return avg_pool(input, 2, input.shape[-2:], op="global_avg_pool2d")
