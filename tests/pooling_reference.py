@@ -1,0 +1,116 @@
+"""Naive pooling, written as plain loops straight from ../shared/spec/POOLING_AND_CONV.md, for the tests.
+
+Every function takes a numpy array (N, C, *spatial) and per-dim tuples; nothing here is shared with the
+library, so a mistake in the library's window tables cannot hide behind the same mistake here.
+"""
+import itertools
+import math
+
+import numpy as np
+
+def out_length(L, k, s, p, d, ceil_mode):
+    eff = d * (k - 1) + 1
+    o = (L + 2 * p - eff + ((s - 1) if ceil_mode else 0)) // s + 1
+    if ceil_mode and (o - 1) * s >= L + p:
+        o -= 1
+    return o
+
+def _positions(shape):
+    return itertools.product(*(range(n) for n in shape))
+
+def max_pool(x, k, s, p, d, ceil_mode):
+    """Values and flat indices: first maximum in scan order wins, the last NaN wins, -inf windows keep the
+    first in-range tap."""
+    spatial = x.shape[2:]
+    out_shape = [out_length(*a, ceil_mode) for a in zip(spatial, k, s, p, d)]
+    values = np.zeros(x.shape[:2] + tuple(out_shape), x.dtype)
+    indices = np.zeros(values.shape, np.int64)
+    for n, c in _positions(x.shape[:2]):
+        for o in _positions(out_shape):
+            best, best_index = -math.inf, None
+            for j in _positions(k):
+                pos = [oi * si - pi + ji * di for oi, si, pi, ji, di in zip(o, s, p, j, d)]
+                if any(q < 0 or q >= L for q, L in zip(pos, spatial)):
+                    continue
+                flat = int(np.ravel_multi_index(pos, spatial))
+                value = x[(n, c) + tuple(pos)]
+                if best_index is None:
+                    best_index = flat
+                if value > best or math.isnan(value):
+                    best, best_index = value, flat
+            values[(n, c) + o] = best
+            indices[(n, c) + o] = best_index
+    return values, indices
+
+def avg_windows(L, k, s, p, ceil_mode, count_include_pad):
+    """Per output: the clipped range [a', b') and the per-dim divisor."""
+    windows = []
+    for o in range(out_length(L, k, s, p, 1, ceil_mode)):
+        a = o * s - p
+        b = min(a + k, L + p)
+        a_in, b_in = max(a, 0), min(b, L)
+        windows.append((a_in, b_in, (b - a) if count_include_pad else (b_in - a_in)))
+    return windows
+
+def avg_pool(x, k, s, p, ceil_mode, count_include_pad, divisor_override=None):
+    per_dim = [avg_windows(*a, ceil_mode, count_include_pad) for a in zip(x.shape[2:], k, s, p)]
+    return _average(x, per_dim, divisor_override)
+
+def _average(x, per_dim, divisor_override=None):
+    out = np.zeros(x.shape[:2] + tuple(len(w) for w in per_dim), np.float64)
+    for n, c in _positions(x.shape[:2]):
+        for o in _positions(out.shape[2:]):
+            windows = [per_dim[i][oi] for i, oi in enumerate(o)]
+            region = (n, c) + tuple(slice(a, b) for a, b, _ in windows)
+            divisor = divisor_override if divisor_override is not None else math.prod(w[2] for w in windows)
+            out[(n, c) + o] = x[region].astype(np.float64).sum() / divisor
+    return out.astype(x.dtype)
+
+def avg_pool_backward(grad_out, input_shape, k, s, p, ceil_mode, count_include_pad, divisor_override=None):
+    per_dim = [avg_windows(*a, ceil_mode, count_include_pad) for a in zip(input_shape[2:], k, s, p)]
+    grad_in = np.zeros(input_shape, np.float64)
+    for n, c in _positions(input_shape[:2]):
+        for o in _positions(grad_out.shape[2:]):
+            windows = [per_dim[i][oi] for i, oi in enumerate(o)]
+            divisor = divisor_override if divisor_override is not None else math.prod(w[2] for w in windows)
+            grad_in[(n, c) + tuple(slice(a, b) for a, b, _ in windows)] += grad_out[(n, c) + o] / divisor
+    return grad_in
+
+def adaptive_windows(L, out):
+    return [((i * L) // out, ((i + 1) * L + out - 1) // out) for i in range(out)]
+
+def adaptive_avg_pool(x, out_size):
+    per_dim = [[(a, b, b - a) for a, b in adaptive_windows(L, o)] for L, o in zip(x.shape[2:], out_size)]
+    return _average(x, per_dim)
+
+def adaptive_max_pool(x, out_size):
+    spatial = x.shape[2:]
+    per_dim = [adaptive_windows(L, o) for L, o in zip(spatial, out_size)]
+    values = np.zeros(x.shape[:2] + tuple(out_size), x.dtype)
+    indices = np.zeros(values.shape, np.int64)
+    for n, c in _positions(x.shape[:2]):
+        for o in _positions(out_size):
+            best, best_index = -math.inf, None
+            ranges = [range(*per_dim[i][oi]) for i, oi in enumerate(o)]
+            for pos in itertools.product(*ranges):
+                flat = int(np.ravel_multi_index(pos, spatial))
+                value = x[(n, c) + pos]
+                if best_index is None:
+                    best_index = flat
+                if value > best or math.isnan(value):
+                    best, best_index = value, flat
+            values[(n, c) + o] = best
+            indices[(n, c) + o] = best_index
+    return values, indices
+
+def lp_pool(x, norm_type, k, s, ceil_mode):
+    a = avg_pool(x.astype(np.float64) ** norm_type, k, s, (0,) * len(k), ceil_mode, True)
+    return ((np.sign(a) * np.maximum(np.abs(a), 0)) * math.prod(k)) ** (1.0 / norm_type)
+
+def max_unpool(x, indices, out_spatial):
+    out = np.zeros(x.shape[:2] + tuple(out_spatial), x.dtype)
+    for n, c in _positions(x.shape[:2]):
+        plane = out[n, c].reshape(-1)
+        for o in _positions(x.shape[2:]):
+            plane[indices[(n, c) + o]] = x[(n, c) + o]
+    return out
