@@ -66,12 +66,14 @@ def from_planes(output, input, dims, batched):
 
 # --- Functions -------------------------------------------------------------------------------------------------
 class MaxPool(Function):
-    def forward(self, x, windows):
-        out, self.indices = self.xp.max_pool(x, windows)
+    """Indices are computed only when returned or needed by backward (values alone are much cheaper)."""
+    def forward(self, x, windows, return_indices):
+        with_indices = return_indices or self.needs_input_grad[0]
+        out, self.indices = self.xp.max_pool(x, windows, with_indices)
         self.windows = windows
-        return out, self.indices
+        return (out, self.indices) if return_indices else out
     def backward(self, g):
-        return self.xp.max_pool_backward(g, self.indices, self.windows), None
+        return self.xp.max_pool_backward(g, self.indices, self.windows), None, None
 
 class AvgPool(Function):
     def forward(self, x, windows, factor):
@@ -101,9 +103,10 @@ def max_pool(input, dims, kernel_size, stride=None, padding=0, dilation=1, ceil_
     return _run_max(input, dims, batched, windows, return_indices)
 
 def _run_max(input, dims, batched, windows, return_indices):
-    values, indices = MaxPool.apply(to_planes(input, dims), windows)
-    values = from_planes(values, input, dims, batched)
-    return (values, from_planes(indices, input, dims, batched)) if return_indices else values
+    if not return_indices:
+        return from_planes(MaxPool.apply(to_planes(input, dims), windows, False), input, dims, batched)
+    values, indices = MaxPool.apply(to_planes(input, dims), windows, True)
+    return from_planes(values, input, dims, batched), from_planes(indices, input, dims, batched)
 
 def avg_pool(input, dims, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
              divisor_override=None, op="avg_pool"):

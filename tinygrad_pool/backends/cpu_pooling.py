@@ -2,37 +2,69 @@
 
 Arrays arrive as (planes, D, H, W), planes = N * C, and the kernels run planes in parallel (`prange`), so each
 thread owns whole planes and the backward scatters never race. See `tinygrad_pool/windows.py` for the tables.
+
+The kernels sweep a whole output row at a time: for each input row that a window row touches, every output
+of the row folds in its taps from that input row. The innermost loops then read memory in order and keep
+their running values in a small row buffer, which the compiler turns into vector code. Max pooling finds the
+values first and the indices in a second pass, only when they are wanted: tracking an index beside every
+running maximum costs four times as much as the maximum itself.
 """
 import numpy as np
 from numba import njit, prange
 
 @njit(parallel=True, cache=True)
-def _max_pool_kernel(x, first, count, step, out, indices):
-    """Max over each window; ties keep the first tap in (d, h, w) order, a NaN wins and the last NaN's index
-    is kept. The running max starts at -inf with the window's first in-range tap as its index."""
-    planes, _, height, width = x.shape
+def _max_pool_kernel(x, first, count, step, out):
+    """The max over each window; a NaN wins (the update `v > best or v != v`)."""
+    planes = x.shape[0]
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
     for p in prange(planes):
+        best = np.empty(out_w, x.dtype)
         for od in range(out_d):
             d0, nd = first[0, od], count[0, od]
             for oh in range(out_h):
                 h0, nh = first[1, oh], count[1, oh]
+                row = x[p, d0, h0]
                 for ow in range(out_w):
-                    w0, nw = first[2, ow], count[2, ow]
-                    best = -np.inf
-                    best_index = (d0 * height + h0) * width + w0
-                    for jd in range(nd):
-                        d = d0 + jd * step[0]
-                        for jh in range(nh):
-                            h = h0 + jh * step[1]
-                            for jw in range(nw):
+                    best[ow] = row[first[2, ow]]
+                for jd in range(nd):
+                    for jh in range(nh):
+                        row = x[p, d0 + jd * step[0], h0 + jh * step[1]]
+                        for ow in range(out_w):
+                            w0 = first[2, ow]
+                            for jw in range(count[2, ow]):
+                                v = row[w0 + jw * step[2]]
+                                b = best[ow]
+                                best[ow] = v if (v > b or v != v) else b
+                out[p, od, oh, :] = best
+
+@njit(parallel=True, cache=True)
+def _max_pool_indices_kernel(x, values, first, count, step, indices):
+    """Where each window's max sits, as a flat offset into its plane: the first tap equal to the max in
+    (d, h, w) order (the running max only moves on a strictly larger value), or the last NaN when there is
+    one (a NaN is the max then). An all -inf window gives its first in-range tap."""
+    planes, _, height, width = x.shape
+    out_d, out_h, out_w = values.shape[1], values.shape[2], values.shape[3]
+    for p in prange(planes):
+        found = np.empty(out_w, np.int64)
+        for od in range(out_d):
+            for oh in range(out_h):
+                target = values[p, od, oh]
+                found[:] = -1
+                for jd in range(count[0, od]):
+                    d = first[0, od] + jd * step[0]
+                    for jh in range(count[1, oh]):
+                        h = first[1, oh] + jh * step[1]
+                        row = x[p, d, h]
+                        base = (d * height + h) * width
+                        for ow in range(out_w):
+                            w0 = first[2, ow]
+                            for jw in range(count[2, ow]):
                                 w = w0 + jw * step[2]
-                                v = x[p, d, h, w]
-                                if v > best or v != v:
-                                    best = v
-                                    best_index = (d * height + h) * width + w
-                    out[p, od, oh, ow] = best
-                    indices[p, od, oh, ow] = best_index
+                                v = row[w]
+                                # Bitwise, not short-circuit: no branch to mispredict on random data.
+                                hit = (v != v) | ((v == target[ow]) & (found[ow] < 0))
+                                found[ow] = base + w if hit else found[ow]
+                indices[p, od, oh, :] = found
 
 @njit(parallel=True, cache=True)
 def _avg_pool_kernel(x, first, count, factor, out):
@@ -40,18 +72,19 @@ def _avg_pool_kernel(x, first, count, factor, out):
     planes = x.shape[0]
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
     for p in prange(planes):
+        total = np.empty(out_w, np.float64)
         for od in range(out_d):
-            d0, nd = first[0, od], count[0, od]
             for oh in range(out_h):
-                h0, nh = first[1, oh], count[1, oh]
+                total[:] = 0.0
+                for d in range(first[0, od], first[0, od] + count[0, od]):
+                    for h in range(first[1, oh], first[1, oh] + count[1, oh]):
+                        row = x[p, d, h]
+                        for ow in range(out_w):
+                            for w in range(first[2, ow], first[2, ow] + count[2, ow]):
+                                total[ow] += row[w]
+                divisor = factor[0, od] * factor[1, oh]
                 for ow in range(out_w):
-                    w0, nw = first[2, ow], count[2, ow]
-                    total = 0.0
-                    for d in range(d0, d0 + nd):
-                        for h in range(h0, h0 + nh):
-                            for w in range(w0, w0 + nw):
-                                total += x[p, d, h, w]
-                    out[p, od, oh, ow] = total / (factor[0, od] * factor[1, oh] * factor[2, ow])
+                    out[p, od, oh, ow] = total[ow] / (divisor * factor[2, ow])
 
 @njit(parallel=True, cache=True)
 def _max_pool_backward_kernel(grad_out, indices, grad_in):
@@ -66,24 +99,28 @@ def _avg_pool_backward_kernel(grad_out, first, count, factor, grad_in):
     planes = grad_out.shape[0]
     out_d, out_h, out_w = grad_out.shape[1], grad_out.shape[2], grad_out.shape[3]
     for p in prange(planes):
+        share = np.empty(out_w, np.float64)
         for od in range(out_d):
-            d0, nd = first[0, od], count[0, od]
             for oh in range(out_h):
-                h0, nh = first[1, oh], count[1, oh]
+                divisor = factor[0, od] * factor[1, oh]
                 for ow in range(out_w):
-                    w0, nw = first[2, ow], count[2, ow]
-                    share = grad_out[p, od, oh, ow] / (factor[0, od] * factor[1, oh] * factor[2, ow])
-                    for d in range(d0, d0 + nd):
-                        for h in range(h0, h0 + nh):
-                            for w in range(w0, w0 + nw):
-                                grad_in[p, d, h, w] += share
+                    share[ow] = grad_out[p, od, oh, ow] / (divisor * factor[2, ow])
+                for d in range(first[0, od], first[0, od] + count[0, od]):
+                    for h in range(first[1, oh], first[1, oh] + count[1, oh]):
+                        row = grad_in[p, d, h]
+                        for ow in range(out_w):
+                            for w in range(first[2, ow], first[2, ow] + count[2, ow]):
+                                row[w] += share[ow]
 
-def max_pool(x, windows):
-    """(planes, D, H, W) -> values and int64 flat indices into each plane, both (planes, OD, OH, OW)."""
+def max_pool(x, windows, with_indices):
+    """(planes, D, H, W) -> values (planes, OD, OH, OW), and their int64 flat indices if asked for."""
     x = np.ascontiguousarray(x)
-    shape = (x.shape[0],) + windows.out_shape
-    out, indices = np.empty(shape, x.dtype), np.empty(shape, np.int64)
-    _max_pool_kernel(x, windows.first, windows.count, windows.step, out, indices)
+    out = np.empty((x.shape[0],) + windows.out_shape, x.dtype)
+    _max_pool_kernel(x, windows.first, windows.count, windows.step, out)
+    if not with_indices:
+        return out, None
+    indices = np.empty(out.shape, np.int64)
+    _max_pool_indices_kernel(x, out, windows.first, windows.count, windows.step, indices)
     return out, indices
 
 def max_pool_backward(grad_out, indices, windows):

@@ -99,7 +99,8 @@ def _avg_pool_backward_kernel(grad_out, out_d, out_h, out_w, cover_first, cover_
                 total += grad_out[base + (od * out_h + oh) * out_w + ow] / share
     grad_in[i] = total
 
-def max_pool(x, windows):
+def max_pool(x, windows, with_indices):
+    """Values and indices in one pass (a GPU thread per output hides the index bookkeeping)."""
     first, count, step, _, _ = _tables(windows)
     shape = (x.shape[0],) + windows.out_shape
     out, indices = _empty(shape, x.dtype), _empty(shape, np.int64)
