@@ -111,3 +111,4 @@ def matmul(a, b):
 
 # --- pooling ---------------------------------------------------------------------------------------------------
 from .cpu_pooling import max_pool, max_pool_backward, avg_pool, avg_pool_backward, scatter  # noqa: E402,F401
+from .cpu_conv import im2col, col2im  # noqa: E402,F401

@@ -278,6 +278,10 @@ def _strided_copy(src, src_offset, src_strides, dst, dst_offset, dst_strides, sh
                                                   dst_offset, _padded(dst_strides, 0), _padded(shape, 1), n)
 
 def reshape(x, shape):
+    shape = tuple(int(s) for s in shape)
+    if -1 in shape:   # numpy's "whatever is left"
+        known = math.prod(s for s in shape if s != -1)
+        shape = tuple(x.size // known if s == -1 else s for s in shape)
     return CudaArray(x.buffer, shape)
 
 def permute(x, axes):
@@ -533,3 +537,4 @@ def matmul(a, b):
 
 # --- pooling ---------------------------------------------------------------------------------------------------
 from .cuda_pooling import max_pool, max_pool_backward, avg_pool, avg_pool_backward, scatter  # noqa: E402,F401
+from .cuda_conv import im2col, col2im  # noqa: E402,F401

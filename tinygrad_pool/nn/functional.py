@@ -130,3 +130,15 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _pool.max_unpool(input, indices, 3, kernel_size, stride, padding, output_size, "max_unpool3d")
 
 global_avg_pool2d = _pool.global_avg_pool2d
+
+# --- convolution -----------------------------------------------------------------------------------------------
+from .. import convolution as _conv  # noqa: E402
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv.conv(input, weight, bias, stride, padding, dilation, groups, 1)
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv.conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv.conv(input, weight, bias, stride, padding, dilation, groups, 3)

@@ -1,0 +1,83 @@
+"""Convolution speed: ours vs PyTorch CPU (when installed), float32, forward and forward+backward, one process.
+
+    python benchmarks/conv.py
+
+Rows: the two convolutions of the MNIST CNN at batch 64, and a 3x3 convolution of a ResNet-sized block.
+GFLOP/s counts 2 * N * C_out * O * C_in * K for the forward and three times that for forward+backward.
+"""
+import math
+import time
+
+import numpy as np
+
+import tinygrad_pool as tp
+import tinygrad_pool.nn.functional as F
+
+ROWS = [
+    ("mnist conv1", (64, 1, 28, 28), (32, 1, 3, 3), 0),
+    ("mnist conv2", (64, 32, 26, 26), (64, 32, 3, 3), 0),
+    ("3x3 pad 1", (32, 64, 56, 56), (64, 64, 3, 3), 1),
+]
+
+def best_of(fn, repeats=5):
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+def flops(x_shape, w_shape, padding):
+    out = [(L + 2 * padding - k) + 1 for L, k in zip(x_shape[2:], w_shape[2:])]
+    return 2 * x_shape[0] * w_shape[0] * math.prod(out) * w_shape[1] * math.prod(w_shape[2:])
+
+def time_ours(x, w, b, padding):
+    tx, tw, tb = (tp.Tensor(a, requires_grad=True) for a in (x, w, b))
+
+    def forward():
+        with tp.no_grad():
+            F.conv2d(tx, tw, tb, padding=padding)
+
+    def forward_backward():
+        out = F.conv2d(tx, tw, tb, padding=padding)
+        for t in (tx, tw, tb):
+            t.grad = None
+        out.backward(tp.ones(*out.shape))
+    return best_of(forward), best_of(forward_backward)
+
+def time_torch(x, w, b, padding):
+    import torch
+    tx, tw, tb = (torch.from_numpy(a).requires_grad_() for a in (x, w, b))
+
+    def forward():
+        with torch.no_grad():
+            torch.nn.functional.conv2d(tx, tw, tb, padding=padding)
+
+    def forward_backward():
+        out = torch.nn.functional.conv2d(tx, tw, tb, padding=padding)
+        for t in (tx, tw, tb):
+            t.grad = None
+        out.backward(torch.ones_like(out))
+    return best_of(forward), best_of(forward_backward)
+
+def main():
+    try:
+        import torch  # noqa: F401
+        have_torch = True
+    except ImportError:
+        have_torch = False
+    rng = np.random.default_rng(0)
+    print(f"{'row':<12} {'ours fwd':>9} {'torch fwd':>10} {'ratio':>6} {'ours f+b':>9} {'torch f+b':>10} {'ratio':>6}"
+          "   (GFLOP/s; ratio = ours / torch)")
+    for name, x_shape, w_shape, padding in ROWS:
+        x, w = rng.standard_normal(x_shape, np.float32), rng.standard_normal(w_shape, np.float32)
+        b = rng.standard_normal(w_shape[0], np.float32)
+        work = flops(x_shape, w_shape, padding) / 1e9
+        fwd, fwd_bwd = time_ours(x, w, b, padding)
+        t_fwd, t_fwd_bwd = time_torch(x, w, b, padding) if have_torch else (math.nan, math.nan)
+        print(f"{name:<12} {work / fwd:>9.1f} {work / t_fwd:>10.1f} {t_fwd / fwd:>6.2f} {3 * work / fwd_bwd:>9.1f} "
+              f"{3 * work / t_fwd_bwd:>10.1f} {t_fwd_bwd / fwd_bwd:>6.2f}")
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""Convolution against a naive loop reference, finite-difference gradients, errors, padding modes, modules,
+CUDA agreement and PyTorch as an extra oracle."""
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings, strategies as st
+
+import tinygrad_pool as tp
+import tinygrad_pool.nn.functional as F
+from tinygrad_pool import Tensor, gradcheck
+from conftest import CUDA, SIMULATED
+
+def naive_conv(x, w, b, stride, pads, dilation, groups):
+    """Plain loops straight from the definition: pads are (left, right) per dim, zeros outside the input."""
+    n, c = x.shape[:2]
+    spatial, kernel = x.shape[2:], w.shape[2:]
+    out_spatial = [(L + a + r - d * (k - 1) - 1) // s + 1
+                   for L, k, s, (a, r), d in zip(spatial, kernel, stride, pads, dilation)]
+    out = np.zeros((n, w.shape[0], *out_spatial))
+    per_group_in, per_group_out = c // groups, w.shape[0] // groups
+    for i, oc in itertools.product(range(n), range(w.shape[0])):
+        g = oc // per_group_out
+        for o in itertools.product(*(range(v) for v in out_spatial)):
+            total = 0.0 if b is None else b[oc]
+            for ic, taps in itertools.product(range(per_group_in), itertools.product(*(range(k) for k in kernel))):
+                pos = [oi * s - a + j * d for oi, s, (a, _), j, d in zip(o, stride, pads, taps, dilation)]
+                if all(0 <= q < L for q, L in zip(pos, spatial)):
+                    total += x[(i, g * per_group_in + ic) + tuple(pos)] * w[(oc, ic) + taps]
+            out[(i, oc) + o] = total
+    return out
+
+@st.composite
+def conv_case(draw):
+    dims = draw(st.integers(1, 3))
+    groups = draw(st.sampled_from([1, 2]))
+    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(dims))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(dims))
+    same = draw(st.booleans())
+    stride = (1,) * dims if same else tuple(draw(st.integers(1, 2)) for _ in range(dims))
+    padding = "same" if same else tuple(draw(st.integers(0, 2)) for _ in range(dims))
+    spatial = tuple(draw(st.integers(1, 5 if dims < 3 else 3)) for _ in range(dims))
+    pads = [(d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation)] if same \
+        else [(p, p) for p in padding]
+    assume(all(d * (k - 1) + 1 <= L + a + r for L, k, d, (a, r) in zip(spatial, kernel, dilation, pads)))
+    batch = draw(st.sampled_from([None, 0, 1, 2]))
+    return dims, groups, c_in, c_out, kernel, dilation, stride, padding, pads, spatial, batch
+
+@settings(max_examples=6 if SIMULATED else 60)
+@given(case=conv_case(), data=st.data())
+def test_conv_forward_matches_the_naive_loops(device, case, data):
+    dims, groups, c_in, c_out, kernel, dilation, stride, padding, pads, spatial, batch = case
+    rng = np.random.default_rng(data.draw(st.integers(0, 100)))
+    x = rng.standard_normal(((1 if batch is None else batch), c_in) + spatial)
+    w = rng.standard_normal((c_out, c_in // groups) + kernel)
+    b = rng.standard_normal(c_out) if data.draw(st.booleans()) else None
+    conv = getattr(F, f"conv{dims}d")
+    t = lambda a: None if a is None else Tensor(a, dtype=tp.float64, device=device)  # noqa: E731
+    ours = conv(t(x[0] if batch is None else x), t(w), t(b), stride, padding, dilation, groups).numpy()
+    expected = naive_conv(x, w, b, stride, pads, dilation, groups)
+    np.testing.assert_allclose(ours, expected[0] if batch is None else expected, rtol=1e-10, atol=1e-10)
+
+GRAD_CASES = [
+    ("conv1d", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1, dilation=2), (2, 2, 7), (3, 2, 3), (3,)),
+    ("conv2d_groups", lambda x, w, b: F.conv2d(x, w, b, padding="same", groups=2), (1, 4, 4, 3), (2, 2, 2, 3), (2,)),
+    ("conv2d_depthwise", lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), groups=3), (2, 3, 4, 4), (3, 1, 2, 2), (3,)),
+    ("conv3d", lambda x, w, b: F.conv3d(x, w, b, padding=(1, 0, 1)), (1, 2, 3, 3, 2), (2, 2, 2, 2, 2), (2,)),
+    ("unbatched", lambda x, w, b: F.conv2d(x[0], w, b, padding=1), (1, 2, 3, 3), (2, 2, 3, 3), (2,)),
+]
+
+@pytest.mark.parametrize("name,fn,xs,ws,bs", GRAD_CASES, ids=[c[0] for c in GRAD_CASES])
+def test_conv_gradients_match_finite_differences(device, name, fn, xs, ws, bs):
+    if SIMULATED and device == "cuda" and name != "conv1d":
+        pytest.skip("the simulator runs a few gradient checks; a real GPU runs them all")
+    rng = np.random.default_rng(0)
+    inputs = [Tensor(rng.standard_normal(s), dtype=tp.float64, requires_grad=True, device=device) for s in (xs, ws, bs)]
+    assert gradcheck(fn, inputs)
+
+ERRORS = [
+    (lambda x, w: F.conv2d(x, w[:, :2]), ValueError, r"3 channels but weight \(4, 2, 3, 3\)"),
+    (lambda x, w: F.conv2d(x, w, groups=2), ValueError, "groups=2 must divide"),
+    (lambda x, w: F.conv2d(x, w, groups=0), ValueError, "groups must be a positive"),
+    (lambda x, w: F.conv2d(x[..., :2, :2], w), ValueError, "larger than the padded input"),
+    (lambda x, w: F.conv2d(x, w, stride=0), ValueError, "stride and dilation must be positive"),
+    (lambda x, w: F.conv2d(x, w, dilation=-1), ValueError, "stride and dilation must be positive"),
+    (lambda x, w: F.conv2d(x, w, padding=-1), ValueError, "non-negative"),
+    (lambda x, w: F.conv2d(x, w, padding="full"), ValueError, "'full'"),
+    (lambda x, w: F.conv2d(x, w, stride=2, padding="same"), ValueError, "needs stride 1"),
+    (lambda x, w: F.conv2d(x[0, 0], w), ValueError, r"3-d \(C, \*spatial\) or 4-d"),
+    (lambda x, w: F.conv2d(x, w[0]), ValueError, "weight must be 4-d"),
+    (lambda x, w: F.conv2d(x, w, Tensor(np.zeros(3, np.float32), device=x.device)), ValueError, r"bias must have shape \(4,\)"),
+    (lambda x, w: F.conv2d(x.double(), w), TypeError, "float64.*float32|share one dtype"),
+    (lambda x, w: F.conv2d(x.long(), w), TypeError, "int64"),
+    (lambda x, w: F.conv2d(x, w, stride=(1, 1, 1)), ValueError, "stride=.*2 entries"),
+]
+
+@pytest.mark.parametrize("call,error,message", ERRORS, ids=range(len(ERRORS)))
+def test_invalid_convolutions_raise_clear_errors(device, call, error, message):
+    x = Tensor(np.ones((2, 3, 5, 5), np.float32), device=device)
+    w = Tensor(np.ones((4, 3, 3, 3), np.float32), device=device)
+    with pytest.raises(error, match=message):
+        call(x, w)
+
+@pytest.mark.parametrize("mode,expected_right", [("reflect", [5, 4, 3]), ("replicate", [5, 5, 5]),
+                                                  ("circular", [5, 1, 2])])
+def test_padding_modes_read_as_the_spec_says(device, mode, expected_right):
+    module = tp.nn.Conv1d(1, 1, 5, padding=2, padding_mode=mode, bias=False)
+    x = Tensor([[[1.0, 2.0, 3.0, 4.0, 5.0]]], device=device)
+    from tinygrad_pool.convolution import pad_mode
+    padded = pad_mode(x, ((2, 2),), mode).numpy()[0, 0]
+    assert padded[-3:].tolist() == expected_right   # the last input element, then the right padding
+    assert module(x.cpu()).shape == (1, 1, 5)
+
+def test_padding_mode_gradients(device):
+    if SIMULATED and device == "cuda":
+        pytest.skip("gathers already checked on CUDA in test_autograd; too slow for the simulator")
+    rng = np.random.default_rng(0)
+    for mode in ("reflect", "replicate", "circular"):
+        module = tp.nn.Conv2d(2, 2, 3, padding=1, padding_mode=mode)
+        weight = Tensor(module.weight.numpy(), dtype=tp.float64, device=device)
+        x = Tensor(rng.standard_normal((1, 2, 4, 3)), dtype=tp.float64, requires_grad=True, device=device)
+        from tinygrad_pool.convolution import pad_mode
+        assert gradcheck(lambda t: F.conv2d(pad_mode(t, ((1, 1), (1, 1)), mode), weight), [x])
+
+def test_module_initialisation_and_repr_follow_pytorch():
+    tp.manual_seed(0)
+    conv = tp.nn.Conv2d(32, 64, 3)
+    bound = 1 / math.sqrt(32 * 9)
+    w = conv.weight.numpy()
+    assert w.shape == (64, 32, 3, 3) and w.dtype == np.float32 and abs(w).max() <= bound and w.std() > bound / 2
+    assert abs(conv.bias.numpy()).max() <= bound and conv.weight.requires_grad
+    assert repr(conv) == "Conv2d(32, 64, kernel_size=(3, 3), stride=(1, 1))"
+    assert repr(tp.nn.Conv1d(2, 4, 3, padding="same", groups=2, bias=False)) == \
+        "Conv1d(2, 4, kernel_size=(3,), stride=(1,), padding='same', groups=2, bias=False)"
+    assert len(conv.parameters()) == 2 and tp.nn.Conv3d(1, 1, 1).weight.shape == (1, 1, 1, 1, 1)
+    with pytest.raises(ValueError, match="padding_mode='mirror'"):
+        tp.nn.Conv2d(1, 1, 3, padding_mode="mirror")
+
+def test_non_contiguous_input_gives_the_same_result(device):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 5, 4)).astype(np.float32)
+    w = Tensor(rng.standard_normal((2, 3, 2, 2)).astype(np.float32), device=device)
+    permuted = Tensor(x.transpose(0, 1, 3, 2).copy(), device=device).permute(0, 1, 3, 2)
+    np.testing.assert_array_equal(F.conv2d(permuted, w).numpy(), F.conv2d(Tensor(x, device=device), w).numpy())
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not CUDA, reason="no CUDA")
+def test_cuda_matches_cpu():
+    rng = np.random.default_rng(0)
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in ((2, 4, 6, 5), (6, 2, 3, 3), (6,)))
+    grads = {}
+    for device in ("cpu", "cuda"):
+        leaves = [Tensor(a, requires_grad=True, device=device) for a in (x, w, b)]
+        out = F.conv2d(*leaves, stride=(1, 2), padding=1, dilation=(2, 1), groups=2)
+        out.backward(Tensor(np.ones(out.shape, np.float32), device=device))
+        grads[device] = [out.numpy()] + [leaf.grad.numpy() for leaf in leaves]
+    for ours, theirs in zip(grads["cuda"], grads["cpu"]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+def test_pytorch_agrees_forward_and_backward():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x, w, b = (rng.standard_normal(s) for s in ((2, 4, 7, 6), (6, 2, 3, 2), (6,)))
+    leaves = [Tensor(a, dtype=tp.float64, requires_grad=True) for a in (x, w, b)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    ours = F.conv2d(*leaves, stride=(2, 1), padding="valid", dilation=(1, 2), groups=2)
+    reference = torch.nn.functional.conv2d(*theirs, stride=(2, 1), padding="valid", dilation=(1, 2), groups=2)
+    np.testing.assert_allclose(ours.numpy(), reference.detach().numpy(), rtol=1e-12)
+    ours.sum().backward()
+    reference.sum().backward()
+    for leaf, their in zip(leaves, theirs):
+        np.testing.assert_allclose(leaf.grad.numpy(), their.grad.numpy(), rtol=1e-12, atol=1e-12)

@@ -1,0 +1,160 @@
+"""Convolution (cross-correlation, as in PyTorch) for 1-3 spatial dims: argument checks, then im2col + matmul.
+
+Forward: columns = im2col(x) of shape (C*K, N*O); per group out_g = W_g @ columns_g; then bias.
+Backward: grad_W_g = grad_out_g @ columns_g^T, grad_columns_g = W_g^T @ grad_out_g, grad_x = col2im(grad_columns),
+grad_bias = sum of grad_out. See docs/convolution.md and ../shared/spec/POOLING_AND_CONV.md (section 6).
+"""
+import numbers
+
+import numpy as np
+
+from .autograd import Function
+from .tensor import Tensor
+
+def _tuple(value, dims, name):
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in values):
+        raise TypeError(f"conv{dims}d: {name} must be an int or a tuple of {dims} ints, got {value!r}")
+    if len(values) != dims:
+        raise ValueError(f"conv{dims}d: {name}={value!r} needs {dims} entries, one per spatial dim")
+    return tuple(int(v) for v in values)
+
+def padding_pairs(padding, kernel, stride, dilation, dims):
+    """(left, right) per dim for an int, a tuple, 'valid' or 'same' (stride 1; the odd extra goes right)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * dims
+        if padding != "same":
+            raise ValueError(f"conv{dims}d: padding={padding!r}: use an int, a tuple, 'valid' or 'same'")
+        if any(s != 1 for s in stride):
+            raise ValueError(f"conv{dims}d: padding='same' needs stride 1, got stride {stride}")
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return tuple((t // 2, t - t // 2) for t in totals)
+    pads = _tuple(padding, dims, "padding")
+    if min(pads) < 0:
+        raise ValueError(f"conv{dims}d: padding must be non-negative, got {pads}")
+    return tuple((p, p) for p in pads)
+
+def check(input, weight, bias, stride, padding, dilation, groups, dims):
+    """Validate everything PyTorch validates; return (batched, pairs, stride, dilation)."""
+    op = f"conv{dims}d"
+    for name, t in (("input", input), ("weight", weight)) + ((("bias", bias),) if bias is not None else ()):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+        if t.dtype.kind != "f":
+            raise TypeError(f"{op}: {name} must be float32 or float64, got {t.dtype}")
+    dtypes = {t.dtype for t in (input, weight, bias) if t is not None}
+    if len(dtypes) > 1:
+        raise TypeError(f"{op}: input {input.dtype}, weight {weight.dtype}"
+                        f"{'' if bias is None else f', bias {bias.dtype}'} must share one dtype")
+    if input.ndim not in (dims + 1, dims + 2):
+        raise ValueError(f"{op}: expected a {dims + 1}-d (C, *spatial) or {dims + 2}-d (N, C, *spatial) input, "
+                         f"got shape {input.shape}")
+    if weight.ndim != dims + 2:
+        raise ValueError(f"{op}: weight must be {dims + 2}-d (C_out, C_in/groups, *kernel), got {weight.shape}")
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    channels, out_channels = input.shape[-dims - 1], weight.shape[0]
+    if channels % groups or out_channels % groups:
+        raise ValueError(f"{op}: groups={groups} must divide input channels {channels} and output channels "
+                         f"{out_channels} (weight {weight.shape})")
+    if weight.shape[1] * groups != channels:
+        raise ValueError(f"{op}: input {input.shape} has {channels} channels but weight {weight.shape} expects "
+                         f"{weight.shape[1] * groups} (= {weight.shape[1]} x groups {groups})")
+    if bias is not None and bias.shape != (out_channels,):
+        raise ValueError(f"{op}: bias must have shape ({out_channels},) for weight {weight.shape}, got {bias.shape}")
+    stride = _tuple(stride, dims, "stride")
+    dilation = _tuple(dilation, dims, "dilation")
+    if min(stride) < 1 or min(dilation) < 1:
+        raise ValueError(f"{op}: stride and dilation must be positive, got stride {stride}, dilation {dilation}")
+    kernel = weight.shape[2:]
+    pairs = padding_pairs(padding, kernel, stride, dilation, dims)
+    spatial = input.shape[-dims:]
+    for length, k, d, (left, right) in zip(spatial, kernel, dilation, pairs):
+        if d * (k - 1) + 1 > length + left + right:
+            raise ValueError(f"{op}: kernel {kernel} (dilation {dilation}) is larger than the padded input "
+                             f"{tuple(L + a + b for L, (a, b) in zip(spatial, pairs))} of input {input.shape}")
+    return input.ndim == dims + 2, pairs, stride, dilation
+
+def geometry(spatial, kernel, stride, pairs, dilation):
+    """The five triples the kernels need, with unit dims in front of 1-d and 2-d problems."""
+    out = tuple((L + a + b - d * (k - 1) - 1) // s + 1
+                for L, k, s, (a, b), d in zip(spatial, kernel, stride, pairs, dilation))
+    unit = 3 - len(spatial)
+    return ((1,) * unit + tuple(kernel), (1,) * unit + tuple(stride), (0,) * unit + tuple(a for a, _ in pairs),
+            (1,) * unit + tuple(dilation), (1,) * unit + out)
+
+class Conv(Function):
+    """x (N, C, D, H, W) and w (C_out, C_in/groups, KD, KH, KW) -> (N, C_out, OD, OH, OW)."""
+    def forward(self, x, w, geometry, groups):
+        xp = self.xp
+        self.geometry, self.groups, self.input_shape, self.weight_shape = geometry, groups, x.shape, w.shape
+        samples, out_channels = x.shape[0], w.shape[0]
+        out_shape = geometry[4]
+        columns = xp.im2col(x, geometry)                                   # (C*K, N*O)
+        grouped_w = xp.reshape(w, (groups, out_channels // groups, -1))    # (G, C_out/G, C*K/G)
+        grouped_cols = xp.reshape(columns, (groups, columns.shape[0] // groups, columns.shape[1]))
+        out = xp.matmul(grouped_w, grouped_cols)                           # (G, C_out/G, N*O)
+        self.save_for_backward(grouped_w, grouped_cols)
+        out = xp.reshape(out, (out_channels, samples) + out_shape)
+        return xp.contiguous(xp.permute(out, (1, 0, 2, 3, 4)))
+
+    def backward(self, g):
+        xp = self.xp
+        grouped_w, grouped_cols = self.saved
+        out_channels = g.shape[1]
+        # (N, C_out, O) -> (G, C_out/G, N*O)
+        g_rows = xp.reshape(xp.contiguous(xp.permute(g, (1, 0, 2, 3, 4))),
+                            (self.groups, out_channels // self.groups, -1))
+        grad_x = grad_w = None
+        if self.needs_input_grad[0]:
+            grad_cols = xp.matmul(xp.permute(grouped_w, (0, 2, 1)), g_rows)   # (G, C*K/G, N*O)
+            grad_x = xp.col2im(xp.reshape(grad_cols, (-1, grad_cols.shape[2])), self.input_shape, self.geometry)
+        if self.needs_input_grad[1]:
+            grad_w = xp.matmul(g_rows, xp.permute(grouped_cols, (0, 2, 1)))   # (G, C_out/G, C*K/G)
+            grad_w = xp.reshape(grad_w, (out_channels,) + tuple(self.weight_shape[1:]))
+        return grad_x, grad_w, None, None
+
+def conv(input, weight, bias, stride, padding, dilation, groups, dims):
+    batched, pairs, stride, dilation = check(input, weight, bias, stride, padding, dilation, groups, dims)
+    if input.device != weight.device or (bias is not None and bias.device != input.device):
+        raise ValueError(f"conv{dims}d: input, weight and bias must be on one device")
+    x = input if batched else input.unsqueeze(0)
+    unit = (1,) * (3 - dims)
+    x5 = x.reshape(x.shape[:2] + unit + x.shape[2:])
+    w5 = weight.reshape(weight.shape[:2] + unit + weight.shape[2:])
+    geo = geometry(x.shape[2:], weight.shape[2:], stride, pairs, dilation)
+    out = Conv.apply(x5, w5, geo, groups)
+    out = out.reshape(out.shape[:2] + geo[4][3 - dims:])
+    if bias is not None:
+        out = out + bias.reshape((-1,) + (1,) * dims)
+    return out if batched else out.squeeze(0)
+
+# --- padding modes (the modules pad first, then convolve with padding 0) ---------------------------------------
+def _source_index(length, left, right, mode):
+    """For each padded position, the input position it copies (reflect, replicate, circular)."""
+    positions = np.arange(-left, length + right)
+    if mode == "reflect":
+        if left >= length or right >= length:
+            raise ValueError(f"reflect padding ({left}, {right}) must be smaller than the input length {length}")
+        positions = np.abs(positions)
+        return np.where(positions >= length, 2 * (length - 1) - positions, positions)
+    if mode == "replicate":
+        return np.clip(positions, 0, length - 1)
+    if mode == "circular":
+        if left > length or right > length:
+            raise ValueError(f"circular padding ({left}, {right}) must not exceed the input length {length}")
+        return positions % length
+    raise ValueError(f"padding_mode={mode!r}: use 'zeros', 'reflect', 'replicate' or 'circular'")
+
+def pad_mode(input, pairs, mode):
+    """Pad the last len(pairs) dims by (left, right) each, copying input values as `mode` says."""
+    out = input
+    dims = len(pairs)
+    for i, (left, right) in enumerate(pairs):
+        if left == right == 0:
+            continue
+        axis = out.ndim - dims + i
+        index = _source_index(out.shape[axis], left, right, mode)
+        out = out[(slice(None),) * axis + (index,)]
+    return out

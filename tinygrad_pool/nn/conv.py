@@ -1,0 +1,64 @@
+"""Convolution modules with PyTorch's constructor, initialisation, padding modes and repr."""
+import math
+
+from ..creation import generator
+from ..convolution import pad_mode, padding_pairs
+from . import functional as F
+from .module import Module, Parameter
+
+def uniform(shape, bound):
+    """Uniform samples in [-bound, bound) from the library's seeded generator."""
+    return generator().uniform(-bound, bound, shape)
+
+class _ConvNd(Module):
+    dims = None
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros"):
+        dims = type(self).dims
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError(f"padding_mode={padding_mode!r}: use 'zeros', 'reflect', 'replicate' or 'circular'")
+        as_tuple = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,) * dims  # noqa: E731
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.dilation = as_tuple(kernel_size), as_tuple(stride), as_tuple(dilation)
+        self.padding = padding if isinstance(padding, str) else as_tuple(padding)
+        self.groups, self.padding_mode = groups, padding_mode
+        # PyTorch's default: kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias alike.
+        fan_in = in_channels // groups * math.prod(self.kernel_size)
+        bound = 1 / math.sqrt(fan_in) if fan_in else 0.0
+        self.weight = Parameter(uniform((out_channels, in_channels // groups) + self.kernel_size, bound)
+                                .astype("float32"))
+        self.bias = Parameter(uniform((out_channels,), bound).astype("float32")) if bias else None
+
+    def forward(self, input):
+        conv = getattr(F, f"conv{type(self).dims}d")
+        if self.padding_mode == "zeros":
+            return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        pairs = padding_pairs(self.padding, self.kernel_size, self.stride, self.dilation, type(self).dims)
+        padded = pad_mode(input, pairs, self.padding_mode)
+        return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+    def extra_repr(self):
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}")
+        if self.padding != (0,) * type(self).dims:
+            text += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
+        if self.dilation != (1,) * type(self).dims:
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
+
+class Conv1d(_ConvNd):
+    dims = 1
+
+class Conv2d(_ConvNd):
+    dims = 2
+
+class Conv3d(_ConvNd):
+    dims = 3
