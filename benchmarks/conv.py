@@ -6,9 +6,9 @@ Rows: the two convolutions of the MNIST CNN at batch 64, and a 3x3 convolution o
 GFLOP/s counts 2 * N * C_out * O * C_in * K for the forward and three times that for forward+backward.
 """
 import math
-import time
 
 import numpy as np
+from timing import best_of
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
@@ -19,14 +19,6 @@ ROWS = [
     ("3x3 pad 1", (32, 64, 56, 56), (64, 64, 3, 3), 1),
 ]
 
-def best_of(fn, repeats=5):
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 def flops(x_shape, w_shape, padding):
     out = [(L + 2 * padding - k) + 1 for L, k in zip(x_shape[2:], w_shape[2:])]

@@ -4,20 +4,12 @@
     python benchmarks/matmul.py 1024       # chosen sizes
 """
 import sys
-import time
 
 import numpy as np
+from timing import best_of
 
 from tinygrad_pool import Tensor
 
-def best_time(fn, repeats):
-    fn()  # warm-up: compiles and touches memory
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 def main(sizes):
     rng = np.random.default_rng(0)
@@ -30,8 +22,8 @@ def main(sizes):
         # Interleave the two so that both see the same machine load.
         ours, theirs = [], []
         for _ in range(3):
-            ours.append(best_time(lambda: ta @ tb, repeats))
-            theirs.append(best_time(lambda: a @ b, repeats))
+            ours.append(best_of(lambda: ta @ tb, repeats))
+            theirs.append(best_of(lambda: a @ b, repeats))
         ours_gflops, numpy_gflops = flops / min(ours) / 1e9, flops / min(theirs) / 1e9
         print(f"{n:>6} {ours_gflops:>13.1f} {numpy_gflops:>14.1f} {ours_gflops / numpy_gflops:>11.2f}")
 

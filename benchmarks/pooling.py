@@ -5,9 +5,8 @@
 Also prints this machine's memory bandwidth (a numpy copy) and the bandwidth each of our forwards reaches,
 counting the bytes it must read and write once (input, output, and indices for max).
 """
-import time
-
 import numpy as np
+from timing import best_of
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
@@ -18,19 +17,11 @@ ROWS = [
     ("max k3 s2 p1", (32, 64, 112, 112), "max", dict(kernel_size=3, stride=2, padding=1)),
 ]
 
-def best_of(fn, repeats=7):
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 def copy_bandwidth(nbytes):
     a = np.ones(nbytes // 4, np.float32)
     b = np.empty_like(a)
-    return 2 * nbytes / best_of(lambda: np.copyto(b, a)) / 1e9
+    return 2 * nbytes / best_of(lambda: np.copyto(b, a), 7) / 1e9
 
 def ours(shape, kind, kwargs):
     x = tp.Tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32), requires_grad=True)
@@ -44,7 +35,7 @@ def ours(shape, kind, kwargs):
         out = pool(x, **kwargs)
         x.grad = None
         out.backward(tp.ones(*out.shape))
-    return best_of(forward), best_of(forward_backward), pool(x, **kwargs).numel()
+    return best_of(forward, 7), best_of(forward_backward, 7), pool(x, **kwargs).numel()
 
 def pytorch(shape, kind, kwargs):
     import torch
@@ -59,7 +50,7 @@ def pytorch(shape, kind, kwargs):
         out = pool(x, **kwargs)
         x.grad = None
         out.backward(torch.ones_like(out))
-    return best_of(forward), best_of(forward_backward)
+    return best_of(forward, 7), best_of(forward_backward, 7)
 
 def main():
     try:
