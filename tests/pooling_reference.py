@@ -27,20 +27,22 @@ def max_pool(x, k, s, p, d, ceil_mode):
     indices = np.zeros(values.shape, np.int64)
     for n, c in _positions(x.shape[:2]):
         for o in _positions(out_shape):
-            best, best_index = -math.inf, None
-            for j in _positions(k):
-                pos = [oi * si - pi + ji * di for oi, si, pi, ji, di in zip(o, s, p, j, d)]
-                if any(q < 0 or q >= L for q, L in zip(pos, spatial)):
-                    continue
-                flat = int(np.ravel_multi_index(pos, spatial))
-                value = x[(n, c) + tuple(pos)]
-                if best_index is None:
-                    best_index = flat
-                if value > best or math.isnan(value):
-                    best, best_index = value, flat
-            values[(n, c) + o] = best
-            indices[(n, c) + o] = best_index
+            taps = ([oi * si - pi + ji * di for oi, si, pi, ji, di in zip(o, s, p, j, d)] for j in _positions(k))
+            inside = [tuple(pos) for pos in taps if all(0 <= q < L for q, L in zip(pos, spatial))]
+            values[(n, c) + o], indices[(n, c) + o] = _window_max(x[n, c], inside)
     return values, indices
+
+def _window_max(plane, positions):
+    """The running max of section 3 over in-range positions in scan order: (value, flat index)."""
+    best, best_index = -math.inf, None
+    for pos in positions:
+        flat = int(np.ravel_multi_index(pos, plane.shape))
+        value = plane[pos]
+        if best_index is None:
+            best_index = flat
+        if value > best or math.isnan(value):
+            best, best_index = value, flat
+    return best, best_index
 
 def avg_windows(L, k, s, p, ceil_mode, count_include_pad):
     """Per output: the clipped range [a', b') and the per-dim divisor."""
@@ -90,17 +92,8 @@ def adaptive_max_pool(x, out_size):
     indices = np.zeros(values.shape, np.int64)
     for n, c in _positions(x.shape[:2]):
         for o in _positions(out_size):
-            best, best_index = -math.inf, None
             ranges = [range(*per_dim[i][oi]) for i, oi in enumerate(o)]
-            for pos in itertools.product(*ranges):
-                flat = int(np.ravel_multi_index(pos, spatial))
-                value = x[(n, c) + pos]
-                if best_index is None:
-                    best_index = flat
-                if value > best or math.isnan(value):
-                    best, best_index = value, flat
-            values[(n, c) + o] = best
-            indices[(n, c) + o] = best_index
+            values[(n, c) + o], indices[(n, c) + o] = _window_max(x[n, c], itertools.product(*ranges))
     return values, indices
 
 def lp_pool(x, norm_type, k, s, ceil_mode):
