@@ -9,15 +9,8 @@ import numbers
 import numpy as np
 
 from .autograd import Function
+from .arguments import as_tuple
 from .tensor import Tensor
-
-def _tuple(value, dims, name):
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
-    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in values):
-        raise TypeError(f"conv{dims}d: {name} must be an int or a tuple of {dims} ints, got {value!r}")
-    if len(values) != dims:
-        raise ValueError(f"conv{dims}d: {name}={value!r} needs {dims} entries, one per spatial dim")
-    return tuple(int(v) for v in values)
 
 def padding_pairs(padding, kernel, stride, dilation, dims):
     """(left, right) per dim for an int, a tuple, 'valid' or 'same' (stride 1; the odd extra goes right)."""
@@ -30,7 +23,7 @@ def padding_pairs(padding, kernel, stride, dilation, dims):
             raise ValueError(f"conv{dims}d: padding='same' needs stride 1, got stride {stride}")
         totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
         return tuple((t // 2, t - t // 2) for t in totals)
-    pads = _tuple(padding, dims, "padding")
+    pads = as_tuple(padding, dims, "padding", f"conv{dims}d")
     if min(pads) < 0:
         raise ValueError(f"conv{dims}d: padding must be non-negative, got {pads}")
     return tuple((p, p) for p in pads)
@@ -63,8 +56,8 @@ def check(input, weight, bias, stride, padding, dilation, groups, dims):
                          f"{weight.shape[1] * groups} (= {weight.shape[1]} x groups {groups})")
     if bias is not None and bias.shape != (out_channels,):
         raise ValueError(f"{op}: bias must have shape ({out_channels},) for weight {weight.shape}, got {bias.shape}")
-    stride = _tuple(stride, dims, "stride")
-    dilation = _tuple(dilation, dims, "dilation")
+    stride = as_tuple(stride, dims, "stride", f"conv{dims}d")
+    dilation = as_tuple(dilation, dims, "dilation", f"conv{dims}d")
     if min(stride) < 1 or min(dilation) < 1:
         raise ValueError(f"{op}: stride and dilation must be positive, got stride {stride}, dilation {dilation}")
     kernel = weight.shape[2:]

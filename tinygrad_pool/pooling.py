@@ -9,19 +9,11 @@ import numbers
 import numpy as np
 
 from .autograd import Function
+from .arguments import as_tuple
 from .tensor import Tensor, int64
 from .windows import adaptive_windows, fixed_windows, output_length
 
 # --- argument checks -------------------------------------------------------------------------------------------
-def as_tuple(value, dims, name, op):
-    """An int or a tuple of `dims` ints, as a tuple; anything else is a TypeError or ValueError naming it."""
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
-    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in values):
-        raise TypeError(f"{op}: {name} must be an int or a tuple of {dims} ints, got {value!r}")
-    if len(values) != dims:
-        raise ValueError(f"{op}: {name}={value!r} needs {dims} entries, one per spatial dim")
-    return tuple(int(v) for v in values)
-
 def check_input(input, dims, op):
     """(N, C, *spatial) or (C, *spatial), non-empty C and spatial dims, floating dtype; returns batched-ness."""
     if not isinstance(input, Tensor):
