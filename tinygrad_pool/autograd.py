@@ -4,7 +4,6 @@ A Function's `forward` and `backward` work on backend arrays (numpy on the CPU, 
 `self.xp`, the backend of the inputs' device; `apply` wraps the result into a Tensor that remembers the Function.
 """
 import contextlib
-import functools
 import threading
 
 _state = threading.local()

@@ -1,8 +1,4 @@
 """`Module` and `Parameter`: PyTorch's way of grouping tensors that learn with the code that uses them."""
-from collections import OrderedDict
-
-import numpy as np
-
 from ..tensor import Tensor
 
 class Parameter(Tensor):
@@ -20,9 +16,9 @@ class Module:
     training = True
 
     def __setattr__(self, name, value):
-        if isinstance(value, (Parameter, Module)):
-            self.__dict__.setdefault("_order", []).append(name) if name not in self.__dict__.get("_order", []) \
-                else None
+        order = self.__dict__.setdefault("_order", [])
+        if isinstance(value, (Parameter, Module)) and name not in order:
+            order.append(name)
         object.__setattr__(self, name, value)
 
     def __call__(self, *args, **kwargs):
