@@ -1,5 +1,7 @@
 """Every Tensor operation against numpy, over random shapes (broadcasting, size-0 and size-1 dims),
 dtypes and non-contiguous inputs, on each device."""
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -226,6 +228,11 @@ def test_large_matmul_on_cpu_matches_numpy():
     a, b = rng.standard_normal((130, 257)).astype(np.float32), rng.standard_normal((257, 70)).astype(np.float32)
     np.testing.assert_allclose((Tensor(a) @ Tensor(b)).numpy(), a @ b, rtol=1e-4, atol=1e-4)
     assert (Tensor(np.ones((2, 3), np.int64)) @ Tensor(np.ones((3, 2), np.int64))).tolist() == [[3, 3], [3, 3]]
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the BLAS is found through /proc/self/maps")
+def test_numbas_blas_is_pinned_to_one_thread_so_prange_owns_the_cores():
+    from tinygrad_pool.backends import cpu_blas
+    assert cpu_blas.PINNED_BLAS is not None
 
 @given(data=st.data())
 def test_softmax_and_log_softmax(device, data):

@@ -2,7 +2,8 @@
 
 Forward: columns = im2col(x) of shape (C*K, N*O); per group out_g = W_g @ columns_g; then bias.
 Backward: grad_W_g = grad_out_g @ columns_g^T, grad_columns_g = W_g^T @ grad_out_g, grad_x = col2im(grad_columns),
-grad_bias = sum of grad_out. See docs/convolution.md and ../shared/spec/POOLING_AND_CONV.md (section 6).
+grad_bias = sum of grad_out. The backends' `conv_forward` and `conv_backward` run these steps.
+See docs/convolution.md and ../shared/spec/POOLING_AND_CONV.md (section 6).
 """
 import numbers
 
@@ -78,34 +79,17 @@ def geometry(spatial, kernel, stride, pairs, dilation):
             (1,) * unit + tuple(dilation), (1,) * unit + out)
 
 class Conv(Function):
-    """x (N, C, D, H, W) and w (C_out, C_in/groups, KD, KH, KW) -> (N, C_out, OD, OH, OW)."""
+    """x (N, C, D, H, W) and w (C_out, C_in/groups, KD, KH, KW) -> (N, C_out, OD, OH, OW).
+    The backends own the loop (cpu_conv.py: cache-sized chunks of the batch; cuda_conv.py: the whole batch)."""
     def forward(self, x, w, geometry, groups):
-        xp = self.xp
-        self.geometry, self.groups, self.input_shape, self.weight_shape = geometry, groups, x.shape, w.shape
-        samples, out_channels = x.shape[0], w.shape[0]
-        out_shape = geometry[4]
-        columns = xp.im2col(x, geometry)                                   # (C*K, N*O)
-        grouped_w = xp.reshape(w, (groups, out_channels // groups, -1))    # (G, C_out/G, C*K/G)
-        grouped_cols = xp.reshape(columns, (groups, columns.shape[0] // groups, columns.shape[1]))
-        out = xp.matmul(grouped_w, grouped_cols)                           # (G, C_out/G, N*O)
-        self.save_for_backward(grouped_w, grouped_cols)
-        out = xp.reshape(out, (out_channels, samples) + out_shape)
-        return xp.contiguous(xp.permute(out, (1, 0, 2, 3, 4)))
+        self.geometry, self.groups = geometry, groups
+        self.save_for_backward(x, w)
+        return self.xp.conv_forward(x, w, geometry, groups)
 
     def backward(self, g):
-        xp = self.xp
-        grouped_w, grouped_cols = self.saved
-        out_channels = g.shape[1]
-        # (N, C_out, O) -> (G, C_out/G, N*O)
-        g_rows = xp.reshape(xp.contiguous(xp.permute(g, (1, 0, 2, 3, 4))),
-                            (self.groups, out_channels // self.groups, -1))
-        grad_x = grad_w = None
-        if self.needs_input_grad[0]:
-            grad_cols = xp.matmul(xp.permute(grouped_w, (0, 2, 1)), g_rows)   # (G, C*K/G, N*O)
-            grad_x = xp.col2im(xp.reshape(grad_cols, (-1, grad_cols.shape[2])), self.input_shape, self.geometry)
-        if self.needs_input_grad[1]:
-            grad_w = xp.matmul(g_rows, xp.permute(grouped_cols, (0, 2, 1)))   # (G, C_out/G, C*K/G)
-            grad_w = xp.reshape(grad_w, (out_channels,) + tuple(self.weight_shape[1:]))
+        x, w = self.saved
+        grad_x, grad_w = self.xp.conv_backward(x, w, g, self.geometry, self.groups,
+                                               self.needs_input_grad[0], self.needs_input_grad[1])
         return grad_x, grad_w, None, None
 
 def conv(input, weight, bias, stride, padding, dilation, groups, dims):

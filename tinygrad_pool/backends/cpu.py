@@ -6,7 +6,6 @@ where fusing saves passes over memory (matmul through BLAS, and later pooling an
 Every function here has a twin of the same name and signature in `cuda.py`; `docs/architecture.md` lists them.
 """
 import numpy as np
-from numba import njit
 
 name = "cpu"
 
@@ -90,25 +89,7 @@ def pad(x, widths, value):
 def concatenate(xs, axis):
     return np.concatenate(xs, axis=axis)
 
-# --- matmul ----------------------------------------------------------------------------------------------------
-@njit(cache=True)
-def _batched_matmul(a, b, out):
-    # Not prange: BLAS runs its own threads, and nesting both pools oversubscribes the cores.
-    for i in range(a.shape[0]):
-        np.dot(a[i], b[i], out[i])
-
-def matmul(a, b):
-    """(..., m, k) @ (..., k, n) with broadcast batch dims, through BLAS called from Numba."""
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
-    if a.dtype.kind != "f" or 0 in (m, k, n) + batch:
-        return np.matmul(a, b)   # integers and empty products: nothing for BLAS to do
-    a3 = np.ascontiguousarray(np.broadcast_to(a, batch + (m, k))).reshape(-1, m, k)
-    b3 = np.ascontiguousarray(np.broadcast_to(b, batch + (k, n))).reshape(-1, k, n)
-    out = np.empty((a3.shape[0], m, n), dtype=a.dtype)
-    _batched_matmul(a3, b3, out)
-    return out.reshape(batch + (m, n))
-
-# --- pooling ---------------------------------------------------------------------------------------------------
+# --- matmul, pooling, convolution: Numba kernels in their own modules ---------------------------------------
+from .cpu_blas import matmul  # noqa: E402,F401
 from .cpu_pooling import max_pool, max_pool_backward, avg_pool, avg_pool_backward, scatter  # noqa: E402,F401
-from .cpu_conv import im2col, col2im  # noqa: E402,F401
+from .cpu_conv import conv_forward, conv_backward  # noqa: E402,F401

@@ -1,12 +1,18 @@
 """Convolution kernels for the CPU: im2col and col2im as parallel Numba loops; the products go to BLAS.
 
-Inputs are (N, C, D, H, W) (unit dims in front for 1-d and 2-d). Columns are (C * KD*KH*KW, N * OD*OH*OW):
-row r = (c, jd, jh, jw) holds, for every output position of every sample, the input element that tap
-(jd, jh, jw) of channel c reads there, or 0 where the tap falls in the zero padding. One BLAS product per group
-then convolves the whole batch at once.
+Inputs are (N, C, D, H, W) (unit dims in front for 1-d and 2-d). Columns are (C * KD*KH*KW, B * OD*OH*OW) for a
+chunk of B samples: row r = (c, jd, jh, jw) holds, for every output position of every sample in the chunk, the
+input element that tap (jd, jh, jw) of channel c reads there, or 0 where the tap falls in the zero padding.
+One BLAS product per group then convolves the chunk.
+
+The batch goes through in chunks whose columns fit in a core's cache (`CHUNK_ELEMENTS`): columns of the whole
+batch would be many megabytes, and writing them costs more than the product itself (fresh pages fault, and the
+product reads them back from memory). Each thread (`prange` over workers) takes every workers-th chunk and
+reuses its own buffers for all of them; its products are single-threaded BLAS calls (see `cpu_blas.py`).
+The backward pass rebuilds each chunk's columns instead of saving them, for the same reason.
 """
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 @njit(cache=True)
 def _split_row(r, kd, kh, kw):
@@ -23,15 +29,15 @@ def _valid_range(tap_offset, stride, count, length):
     high = (length - 1 - tap_offset) // stride + 1 if length - 1 - tap_offset >= 0 else 0
     return min(low, count), max(min(high, count), min(low, count))
 
-@njit(parallel=True, cache=True)
-def _im2col_kernel(x, kernel, stride, pad, dilation, out_shape, cols):
+@njit(cache=True)
+def _im2col(x, kernel, stride, pad, dilation, out_shape, cols):
     n_samples, channels, depth, height, width = x.shape
     kd, kh, kw = kernel[0], kernel[1], kernel[2]
     od_n, oh_n, ow_n = out_shape[0], out_shape[1], out_shape[2]
-    for r in prange(channels * kd * kh * kw):
+    for r in range(channels * kd * kh * kw):
         c, jd, jh, jw = _split_row(r, kd, kh, kw)
-        offset_w = jw * dilation[2] - pad[2]
-        low, high = _valid_range(offset_w, stride[2], ow_n, width)   # columns inside the input: a plain copy
+        offset_w, step = jw * dilation[2] - pad[2], stride[2]
+        low, high = _valid_range(offset_w, step, ow_n, width)   # columns inside the input: a plain copy
         out_row = cols[r]
         col = 0
         for n in range(n_samples):
@@ -40,31 +46,31 @@ def _im2col_kernel(x, kernel, stride, pad, dilation, out_shape, cols):
                 for oh in range(oh_n):
                     h = oh * stride[1] - pad[1] + jh * dilation[1]
                     if 0 <= d < depth and 0 <= h < height:
-                        for ow in range(low):
-                            out_row[col + ow] = 0
-                        for ow in range(low, high):
-                            out_row[col + ow] = x[n, c, d, h, ow * stride[2] + offset_w]
-                        for ow in range(high, ow_n):
-                            out_row[col + ow] = 0
+                        out_row[col:col + low] = 0
+                        source = x[n, c, d, h]
+                        if step == 1:   # the common case: a straight copy the compiler vectorises
+                            out_row[col + low:col + high] = source[low + offset_w:high + offset_w]
+                        else:
+                            for ow in range(low, high):
+                                out_row[col + ow] = source[ow * step + offset_w]
+                        out_row[col + high:col + ow_n] = 0
                     else:
-                        for ow in range(ow_n):
-                            out_row[col + ow] = 0
+                        out_row[col:col + ow_n] = 0
                     col += ow_n
 
-@njit(parallel=True, cache=True)
-def _col2im_kernel(cols, kernel, stride, pad, dilation, out_shape, grad_x):
-    """The adjoint of im2col: every column entry adds back into the input element it was read from.
-    Threads own channels, so no two threads write one element."""
+@njit(cache=True)
+def _col2im(cols, kernel, stride, pad, dilation, out_shape, grad_x):
+    """The adjoint of im2col: every column entry adds back into the input element it was read from."""
     n_samples, channels, depth, height, width = grad_x.shape
     kd, kh, kw = kernel[0], kernel[1], kernel[2]
     od_n, oh_n, ow_n = out_shape[0], out_shape[1], out_shape[2]
-    for c in prange(channels):
+    for c in range(channels):
         for jd in range(kd):
             for jh in range(kh):
                 for jw in range(kw):
                     r = ((c * kd + jd) * kh + jh) * kw + jw
-                    offset_w = jw * dilation[2] - pad[2]
-                    low, high = _valid_range(offset_w, stride[2], ow_n, width)
+                    offset_w, step = jw * dilation[2] - pad[2], stride[2]
+                    low, high = _valid_range(offset_w, step, ow_n, width)
                     in_row = cols[r]
                     col = 0
                     for n in range(n_samples):
@@ -73,23 +79,106 @@ def _col2im_kernel(cols, kernel, stride, pad, dilation, out_shape, grad_x):
                             for oh in range(oh_n):
                                 h = oh * stride[1] - pad[1] + jh * dilation[1]
                                 if 0 <= d < depth and 0 <= h < height:
+                                    target = grad_x[n, c, d, h]
                                     for ow in range(low, high):
-                                        grad_x[n, c, d, h, ow * stride[2] + offset_w] += in_row[col + ow]
+                                        target[ow * step + offset_w] += in_row[col + ow]
                                 col += ow_n
+
+CHUNK_ELEMENTS = 1 << 18   # column entries per chunk: 1 MiB of float32, half of one core's L2 cache here
+
+@njit(cache=True)
+def _samples_to_rows(batch_part, rows):
+    """(B, C_out, O) -> (C_out, B * O), the layout the products use."""
+    n_samples, channels, size = batch_part.shape
+    for c in range(channels):
+        for n in range(n_samples):
+            rows[c, n * size:(n + 1) * size] = batch_part[n, c]
+
+@njit(cache=True)
+def _rows_to_samples(rows, batch_part):
+    n_samples, channels, size = batch_part.shape
+    for c in range(channels):
+        for n in range(n_samples):
+            batch_part[n, c] = rows[c, n * size:(n + 1) * size]
+
+@njit(parallel=True, cache=True)
+def _conv_forward(x, w, groups, chunk, workers, kernel, stride, pad, dilation, out_shape, out):
+    """out (N, C_out, O) = the convolution of x (N, C, D, H, W) with w (C_out, C*K/G), chunk samples at a time."""
+    n_samples, out_channels, size = out.shape
+    rows, per_group = w.shape[1], out_channels // groups
+    cols = np.empty((workers, groups * rows * chunk * size), x.dtype)
+    out_rows = np.empty((workers, out_channels * chunk * size), x.dtype)
+    for worker in prange(workers):
+        for start in range(worker * chunk, n_samples, workers * chunk):
+            stop = min(start + chunk, n_samples)
+            width = (stop - start) * size
+            part_cols = cols[worker, :groups * rows * width].reshape(groups * rows, width)
+            part_out = out_rows[worker, :out_channels * width].reshape(out_channels, width)
+            _im2col(x[start:stop], kernel, stride, pad, dilation, out_shape, part_cols)
+            for g in range(groups):
+                np.dot(w[g * per_group:(g + 1) * per_group], part_cols[g * rows:(g + 1) * rows],
+                       part_out[g * per_group:(g + 1) * per_group])
+            _rows_to_samples(part_out, out[start:stop])
+
+@njit(parallel=True, cache=True)
+def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, dilation, out_shape,
+                   grad_x, grad_w_parts):
+    """grad_w_parts[worker] (C_out, C*K/G) += grad_out x columns^T over that worker's chunks, and
+    grad_x += col2im(w^T x grad_out). Either may be an empty array, meaning that gradient is not needed."""
+    n_samples, out_channels, size = grad_out.shape
+    rows, per_group = w.shape[1], out_channels // groups
+    cols = np.empty((workers, groups * rows * chunk * size), x.dtype)
+    g_rows = np.empty((workers, out_channels * chunk * size), x.dtype)
+    partial = np.empty((workers, per_group, rows), x.dtype)
+    for worker in prange(workers):
+        for start in range(worker * chunk, n_samples, workers * chunk):
+            stop = min(start + chunk, n_samples)
+            width = (stop - start) * size
+            part_cols = cols[worker, :groups * rows * width].reshape(groups * rows, width)
+            part_g = g_rows[worker, :out_channels * width].reshape(out_channels, width)
+            _samples_to_rows(grad_out[start:stop], part_g)
+            if grad_w_parts.size:
+                _im2col(x[start:stop], kernel, stride, pad, dilation, out_shape, part_cols)
+                for g in range(groups):
+                    np.dot(part_g[g * per_group:(g + 1) * per_group], part_cols[g * rows:(g + 1) * rows].T,
+                           partial[worker])
+                    grad_w_parts[worker, g * per_group:(g + 1) * per_group] += partial[worker]
+            if grad_x.size:
+                for g in range(groups):
+                    np.dot(w[g * per_group:(g + 1) * per_group].T, part_g[g * per_group:(g + 1) * per_group],
+                           part_cols[g * rows:(g + 1) * rows])
+                _col2im(part_cols, kernel, stride, pad, dilation, out_shape, grad_x[start:stop])
 
 def _geometry(geometry):
     return tuple(np.asarray(g, np.int64) for g in geometry)
 
-def im2col(x, geometry):
-    """geometry = (kernel, stride, pad_left, dilation, out_shape), each three ints."""
-    kernel, stride, pad, dilation, out_shape = _geometry(geometry)
-    x = np.ascontiguousarray(x)
-    cols = np.empty((x.shape[1] * int(np.prod(kernel)), x.shape[0] * int(np.prod(out_shape))), x.dtype)
-    _im2col_kernel(x, kernel, stride, pad, dilation, out_shape, cols)
-    return cols
+def _plan(x, geometry):
+    """(samples per chunk, workers): chunks that fit CHUNK_ELEMENTS and still give every thread work."""
+    workers = max(1, min(get_num_threads(), x.shape[0]))
+    per_sample = x.shape[1] * int(np.prod(geometry[0])) * int(np.prod(geometry[4]))
+    chunk = max(1, min(-(-x.shape[0] // workers), CHUNK_ELEMENTS // max(per_sample, 1)))
+    return chunk, workers
 
-def col2im(cols, input_shape, geometry):
+def conv_forward(x, w, geometry, groups):
+    """x (N, C, D, H, W), w (C_out, C/G, KD, KH, KW) -> (N, C_out, OD, OH, OW).
+    geometry = (kernel, stride, pad_left, dilation, out_shape), each three ints."""
     kernel, stride, pad, dilation, out_shape = _geometry(geometry)
-    grad_x = np.zeros(input_shape, cols.dtype)
-    _col2im_kernel(np.ascontiguousarray(cols), kernel, stride, pad, dilation, out_shape, grad_x)
-    return grad_x
+    x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], -1)
+    out = np.empty((x.shape[0], w.shape[0], int(np.prod(out_shape))), x.dtype)
+    if out.size:
+        _conv_forward(x, w2, groups, *_plan(x, geometry), kernel, stride, pad, dilation, out_shape, out)
+    return out.reshape(out.shape[:2] + tuple(geometry[4]))
+
+def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight):
+    """(grad_x, grad_w) of conv_forward; None for a gradient that is not needed."""
+    kernel, stride, pad, dilation, out_shape = _geometry(geometry)
+    x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], -1)
+    g = np.ascontiguousarray(grad_out).reshape(grad_out.shape[0], grad_out.shape[1], -1)
+    chunk, workers = _plan(x, geometry)
+    grad_x = np.zeros(x.shape if need_input else (0,) * 5, x.dtype)
+    grad_w_parts = np.zeros((workers,) + w2.shape if need_weight else (0, 0, 0), x.dtype)
+    if g.size:
+        _conv_backward(x, w2, g, groups, chunk, workers, kernel, stride, pad, dilation, out_shape,
+                       grad_x, grad_w_parts)
+    grad_w = grad_w_parts.sum(axis=0).reshape(w.shape) if need_weight else None
+    return (grad_x if need_input else None), grad_w

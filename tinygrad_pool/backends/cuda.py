@@ -537,4 +537,4 @@ def matmul(a, b):
 
 # --- pooling ---------------------------------------------------------------------------------------------------
 from .cuda_pooling import max_pool, max_pool_backward, avg_pool, avg_pool_backward, scatter  # noqa: E402,F401
-from .cuda_conv import im2col, col2im  # noqa: E402,F401
+from .cuda_conv import conv_forward, conv_backward  # noqa: E402,F401

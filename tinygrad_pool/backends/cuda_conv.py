@@ -1,9 +1,10 @@
 """Convolution kernels for CUDA: im2col with a thread per column entry, col2im with a thread per input element
 that gathers from every (tap, output) pair reading it (no atomics); the products use the tiled matmul.
-Layouts as in `cpu_conv.py`."""
+Layouts as in `cpu_conv.py`, with the whole batch as one chunk: device memory is plentiful, and one large
+product keeps the GPU busy."""
 from numba import cuda, float64
 
-from .cuda import THREADS, _blocks, _empty
+from .cuda import THREADS, _blocks, _empty, contiguous, matmul, permute, reshape
 
 @cuda.jit(cache=True)
 def _im2col_kernel(x, channels, depth, height, width, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw,
@@ -83,3 +84,25 @@ def col2im(cols, input_shape, geometry):
         _col2im_kernel[_blocks(grad_x.size), THREADS](cols.buffer, *input_shape, *kernel, *stride, *pad, *dilation,
                                                       *out_shape, grad_x.buffer)
     return grad_x
+
+def conv_forward(x, w, geometry, groups):
+    samples, out_channels = x.shape[0], w.shape[0]
+    columns = im2col(x, geometry)                                        # (C*K, N*O)
+    grouped_w = reshape(w, (groups, out_channels // groups, -1))         # (G, C_out/G, C*K/G)
+    grouped_cols = reshape(columns, (groups, columns.shape[0] // groups, columns.shape[1]))
+    out = reshape(matmul(grouped_w, grouped_cols), (out_channels, samples) + tuple(geometry[4]))
+    return contiguous(permute(out, (1, 0, 2, 3, 4)))
+
+def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight):
+    out_channels = w.shape[0]
+    grouped_w = reshape(w, (groups, out_channels // groups, -1))
+    g_rows = reshape(contiguous(permute(grad_out, (1, 0, 2, 3, 4))), (groups, out_channels // groups, -1))
+    grad_x = grad_w = None
+    if need_input:
+        grad_cols = matmul(contiguous(permute(grouped_w, (0, 2, 1))), g_rows)   # (G, C*K/G, N*O)
+        grad_x = col2im(reshape(grad_cols, (-1, grad_cols.shape[2])), x.shape, geometry)
+    if need_weight:
+        columns = im2col(x, geometry)
+        grouped_cols = reshape(columns, (groups, columns.shape[0] // groups, columns.shape[1]))
+        grad_w = reshape(matmul(g_rows, contiguous(permute(grouped_cols, (0, 2, 1)))), w.shape)
+    return grad_x, grad_w
