@@ -2,7 +2,7 @@
 
 Forward: columns = im2col(x) of shape (C*K, N*O); per group out_g = W_g @ columns_g; then bias.
 Backward: grad_W_g = grad_out_g @ columns_g^T, grad_columns_g = W_g^T @ grad_out_g, grad_x = col2im(grad_columns),
-grad_bias = sum of grad_out. The backends' `conv_forward` and `conv_backward` run these steps.
+grad_bias = sum of grad_out (the bias is added as the output is written). The backends' `conv_forward` and `conv_backward` run these steps.
 See docs/convolution.md and ../shared/spec/POOLING_AND_CONV.md (section 6).
 """
 import numbers
@@ -79,18 +79,17 @@ def geometry(spatial, kernel, stride, pairs, dilation):
             (1,) * unit + tuple(dilation), (1,) * unit + out)
 
 class Conv(Function):
-    """x (N, C, D, H, W) and w (C_out, C_in/groups, KD, KH, KW) -> (N, C_out, OD, OH, OW).
+    """x (N, C, D, H, W), w (C_out, C_in/groups, KD, KH, KW) and bias (C_out,) or None -> (N, C_out, OD, OH, OW).
     The backends own the loop (cpu_conv.py: cache-sized chunks of the batch; cuda_conv.py: the whole batch)."""
-    def forward(self, x, w, geometry, groups):
+    def forward(self, x, w, bias, geometry, groups):
         self.geometry, self.groups = geometry, groups
         self.save_for_backward(x, w)
-        return self.xp.conv_forward(x, w, geometry, groups)
+        return self.xp.conv_forward(x, w, bias, geometry, groups)
 
     def backward(self, g):
         x, w = self.saved
-        grad_x, grad_w = self.xp.conv_backward(x, w, g, self.geometry, self.groups,
-                                               self.needs_input_grad[0], self.needs_input_grad[1])
-        return grad_x, grad_w, None, None
+        need = self.needs_input_grad
+        return self.xp.conv_backward(x, w, g, self.geometry, self.groups, need[0], need[1], need[2]) + (None, None)
 
 def conv(input, weight, bias, stride, padding, dilation, groups, dims):
     batched, pairs, stride, dilation = check(input, weight, bias, stride, padding, dilation, groups, dims)
@@ -101,10 +100,8 @@ def conv(input, weight, bias, stride, padding, dilation, groups, dims):
     x5 = x.reshape(x.shape[:2] + unit + x.shape[2:])
     w5 = weight.reshape(weight.shape[:2] + unit + weight.shape[2:])
     geo = geometry(x.shape[2:], weight.shape[2:], stride, pairs, dilation)
-    out = Conv.apply(x5, w5, geo, groups)
+    out = Conv.apply(x5, w5, bias, geo, groups)
     out = out.reshape(out.shape[:2] + geo[4][3 - dims:])
-    if bias is not None:
-        out = out + bias.reshape((-1,) + (1,) * dims)
     return out if batched else out.squeeze(0)
 
 # --- padding modes (the modules pad first, then convolve with padding 0) ---------------------------------------

@@ -154,8 +154,16 @@ class Relu(Function):
         self.save_for_backward(out)
         return out
     def backward(self, g):
-        xp = self.xp
-        return xp.mul(g, xp.astype(xp.gt(self.saved[0], 0), g.dtype))
+        return self.xp.relu_backward(g, self.saved[0])
+
+class Dropout(Function):
+    """Zero elements where the backend's hash of (key, position) falls below p, scale the rest by 1/(1-p).
+    The mask is never stored: backward is the same dropout, with the same key, of the gradient."""
+    def forward(self, x, p, key):
+        self.p, self.key = p, key
+        return self.xp.dropout(x, p, key)
+    def backward(self, g):
+        return self.xp.dropout(g, self.p, self.key), None, None
 
 class Sigmoid(Function):
     def forward(self, x):
@@ -309,6 +317,22 @@ class MatMul(Function):
         ga = unbroadcast(xp, xp.matmul(g, _swap_last(xp, b)), a.shape) if self.needs_input_grad[0] else None
         gb = unbroadcast(xp, xp.matmul(_swap_last(xp, a), g), b.shape) if self.needs_input_grad[1] else None
         return ga, gb
+
+class Linear(Function):
+    """x (N, in) @ w.T + b with w (out, in): PyTorch's addmm. One node instead of transpose, matmul and add, so
+    grad_w comes out as g.T @ x in w's own layout (ready for the optimizer) and the bias never broadcasts."""
+    def forward(self, x, w, b):
+        self.save_for_backward(x, w)
+        out = self.xp.matmul(x, self.xp.permute(w, (1, 0)))
+        return out if b is None else self.xp.add(out, b)
+    def backward(self, g):
+        xp = self.xp
+        x, w = self.saved
+        need = self.needs_input_grad
+        grad_x = xp.matmul(g, w) if need[0] else None
+        grad_w = xp.matmul(xp.permute(g, (1, 0)), x) if need[1] else None
+        grad_b = xp.sum(g, (0,), False) if need[2] else None
+        return grad_x, grad_w, grad_b
 
 def _log_softmax(xp, x, dim):
     shifted = xp.sub(x, xp.max(x, dim, True))

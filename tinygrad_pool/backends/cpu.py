@@ -14,7 +14,7 @@ def asarray(array):
     return np.asarray(array, order="C")
 
 def to_numpy(x):
-    return x
+    return np.asarray(x)   # numpy reductions of 0-d results give scalars; callers get an array
 
 def full(shape, value, dtype):
     return np.full(shape, value, dtype=dtype)
@@ -40,9 +40,6 @@ maximum, minimum = np.maximum, np.minimum
 eq, ne, lt, le, gt, ge = np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal
 neg, exp, log, sqrt, abs, tanh, sign = np.negative, np.exp, np.log, np.sqrt, np.abs, np.tanh, np.sign
 where = np.where
-
-def relu(x):
-    return np.maximum(x, x.dtype.type(0))
 
 def sigmoid(x):
     """1 / (1 + exp(-x)) written through tanh, which never overflows."""
@@ -93,3 +90,5 @@ def concatenate(xs, axis):
 from .cpu_blas import matmul  # noqa: E402,F401
 from .cpu_pooling import max_pool, max_pool_backward, avg_pool, avg_pool_backward, scatter  # noqa: E402,F401
 from .cpu_conv import conv_forward, conv_backward  # noqa: E402,F401
+from .cpu_optim import sgd_step, adam_step, adadelta_step  # noqa: E402,F401
+from .cpu_fused import dropout, relu, relu_backward  # noqa: E402,F401

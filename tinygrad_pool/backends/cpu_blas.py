@@ -55,14 +55,31 @@ def _batched_matmul(a, b, out, threads):
         if low < high:
             np.dot(a[i, low:high], b[i], out[i, low:high])
 
+@njit(parallel=True, cache=True)
+def _row_split_matmul(a, b, out, threads):
+    """out = a @ b for a 2-d `a` stored by rows; `b` may be a transposed view (BLAS reads it as it lies)."""
+    m = a.shape[0]
+    rows = -(-m // threads)
+    for block in prange(threads):
+        low, high = block * rows, min(m, (block + 1) * rows)
+        if low < high:
+            np.dot(a[low:high], b, out[low:high])
+
 def matmul(a, b):
-    """(..., m, k) @ (..., k, n) with broadcast batch dims."""
+    """(..., m, k) @ (..., k, n) with broadcast batch dims. In a plain 2-d product the right operand may be a
+    transposed view (a linear layer multiplies by weight.T): BLAS reads it as it lies, without a copy."""
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
     if a.dtype.kind != "f" or 0 in (m, k, n) + batch:
         return np.matmul(a, b)   # integers and empty products: nothing for BLAS to do
+    threads = get_num_threads()
+    if not batch:
+        out = np.empty((m, n), dtype=a.dtype)
+        b = b if b.flags.c_contiguous or b.flags.f_contiguous else np.ascontiguousarray(b)
+        _row_split_matmul(np.ascontiguousarray(a), b, out, min(threads, m))
+        return out
     a3 = np.ascontiguousarray(np.broadcast_to(a, batch + (m, k))).reshape(-1, m, k)
     b3 = np.ascontiguousarray(np.broadcast_to(b, batch + (k, n))).reshape(-1, k, n)
     out = np.empty((a3.shape[0], m, n), dtype=a.dtype)
-    _batched_matmul(a3, b3, out, get_num_threads())
+    _batched_matmul(a3, b3, out, threads)
     return out.reshape(batch + (m, n))

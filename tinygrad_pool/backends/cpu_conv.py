@@ -95,15 +95,20 @@ def _samples_to_rows(batch_part, rows):
             rows[c, n * size:(n + 1) * size] = batch_part[n, c]
 
 @njit(cache=True)
-def _rows_to_samples(rows, batch_part):
+def _rows_to_samples(rows, bias, batch_part):
+    """(C_out, B * O) -> (B, C_out, O), adding the bias (when it has entries) on the way."""
     n_samples, channels, size = batch_part.shape
     for c in range(channels):
+        shift = bias[c] if bias.size else 0
         for n in range(n_samples):
-            batch_part[n, c] = rows[c, n * size:(n + 1) * size]
+            target, source = batch_part[n, c], rows[c, n * size:(n + 1) * size]
+            for i in range(size):
+                target[i] = source[i] + shift
 
 @njit(parallel=True, cache=True)
-def _conv_forward(x, w, groups, chunk, workers, kernel, stride, pad, dilation, out_shape, out):
-    """out (N, C_out, O) = the convolution of x (N, C, D, H, W) with w (C_out, C*K/G), chunk samples at a time."""
+def _conv_forward(x, w, bias, groups, chunk, workers, kernel, stride, pad, dilation, out_shape, out):
+    """out (N, C_out, O) = the convolution of x (N, C, D, H, W) with w (C_out, C*K/G) plus bias (C_out, or
+    empty for none), chunk samples at a time."""
     n_samples, out_channels, size = out.shape
     rows, per_group = w.shape[1], out_channels // groups
     cols = np.empty((workers, groups * rows * chunk * size), x.dtype)
@@ -118,7 +123,7 @@ def _conv_forward(x, w, groups, chunk, workers, kernel, stride, pad, dilation, o
             for g in range(groups):
                 np.dot(w[g * per_group:(g + 1) * per_group], part_cols[g * rows:(g + 1) * rows],
                        part_out[g * per_group:(g + 1) * per_group])
-            _rows_to_samples(part_out, out[start:stop])
+            _rows_to_samples(part_out, bias, out[start:stop])
 
 @njit(parallel=True, cache=True)
 def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, dilation, out_shape,
@@ -159,18 +164,19 @@ def _plan(x, geometry):
     chunk = max(1, min(-(-x.shape[0] // workers), CHUNK_ELEMENTS // max(per_sample, 1)))
     return chunk, workers
 
-def conv_forward(x, w, geometry, groups):
-    """x (N, C, D, H, W), w (C_out, C/G, KD, KH, KW) -> (N, C_out, OD, OH, OW).
+def conv_forward(x, w, bias, geometry, groups):
+    """x (N, C, D, H, W), w (C_out, C/G, KD, KH, KW), bias (C_out,) or None -> (N, C_out, OD, OH, OW).
     geometry = (kernel, stride, pad_left, dilation, out_shape), each three ints."""
     kernel, stride, pad, dilation, out_shape = _geometry(geometry)
     x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], -1)
+    bias = np.zeros(0, x.dtype) if bias is None else np.ascontiguousarray(bias)
     out = np.empty((x.shape[0], w.shape[0], int(np.prod(out_shape))), x.dtype)
     if out.size:
-        _conv_forward(x, w2, groups, *_plan(x, geometry), kernel, stride, pad, dilation, out_shape, out)
+        _conv_forward(x, w2, bias, groups, *_plan(x, geometry), kernel, stride, pad, dilation, out_shape, out)
     return out.reshape(out.shape[:2] + tuple(geometry[4]))
 
-def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight):
-    """(grad_x, grad_w) of conv_forward; None for a gradient that is not needed."""
+def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, need_bias):
+    """(grad_x, grad_w, grad_bias) of conv_forward; None for a gradient that is not needed."""
     kernel, stride, pad, dilation, out_shape = _geometry(geometry)
     x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], -1)
     g = np.ascontiguousarray(grad_out).reshape(grad_out.shape[0], grad_out.shape[1], -1)
@@ -181,4 +187,5 @@ def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight):
         _conv_backward(x, w2, g, groups, chunk, workers, kernel, stride, pad, dilation, out_shape,
                        grad_x, grad_w_parts)
     grad_w = grad_w_parts.sum(axis=0).reshape(w.shape) if need_weight else None
-    return (grad_x if need_input else None), grad_w
+    grad_bias = g.sum(axis=(0, 2)) if need_bias else None
+    return (grad_x if need_input else None), grad_w, grad_bias

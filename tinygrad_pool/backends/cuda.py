@@ -538,3 +538,5 @@ def matmul(a, b):
 # --- pooling ---------------------------------------------------------------------------------------------------
 from .cuda_pooling import max_pool, max_pool_backward, avg_pool, avg_pool_backward, scatter  # noqa: E402,F401
 from .cuda_conv import conv_forward, conv_backward  # noqa: E402,F401
+from .cuda_optim import sgd_step, adam_step, adadelta_step  # noqa: E402,F401
+from .cuda_fused import dropout, relu_backward  # noqa: E402,F401

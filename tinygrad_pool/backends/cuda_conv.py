@@ -4,7 +4,7 @@ Layouts as in `cpu_conv.py`, with the whole batch as one chunk: device memory is
 product keeps the GPU busy."""
 from numba import cuda, float64
 
-from .cuda import THREADS, _blocks, _empty, contiguous, matmul, permute, reshape
+from .cuda import THREADS, _blocks, _empty, add, contiguous, matmul, permute, reshape, sum
 
 @cuda.jit(cache=True)
 def _im2col_kernel(x, channels, depth, height, width, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw,
@@ -85,15 +85,16 @@ def col2im(cols, input_shape, geometry):
                                                       *out_shape, grad_x.buffer)
     return grad_x
 
-def conv_forward(x, w, geometry, groups):
+def conv_forward(x, w, bias, geometry, groups):
     samples, out_channels = x.shape[0], w.shape[0]
     columns = im2col(x, geometry)                                        # (C*K, N*O)
     grouped_w = reshape(w, (groups, out_channels // groups, -1))         # (G, C_out/G, C*K/G)
     grouped_cols = reshape(columns, (groups, columns.shape[0] // groups, columns.shape[1]))
     out = reshape(matmul(grouped_w, grouped_cols), (out_channels, samples) + tuple(geometry[4]))
-    return contiguous(permute(out, (1, 0, 2, 3, 4)))
+    out = contiguous(permute(out, (1, 0, 2, 3, 4)))
+    return out if bias is None else add(out, reshape(bias, (1, out_channels, 1, 1, 1)))
 
-def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight):
+def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, need_bias):
     out_channels = w.shape[0]
     grouped_w = reshape(w, (groups, out_channels // groups, -1))
     g_rows = reshape(contiguous(permute(grad_out, (1, 0, 2, 3, 4))), (groups, out_channels // groups, -1))
@@ -105,4 +106,5 @@ def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight):
         columns = im2col(x, geometry)
         grouped_cols = reshape(columns, (groups, columns.shape[0] // groups, columns.shape[1]))
         grad_w = reshape(matmul(g_rows, contiguous(permute(grouped_cols, (0, 2, 1)))), w.shape)
-    return grad_x, grad_w
+    grad_bias = sum(grad_out, (0, 2, 3, 4), False) if need_bias else None
+    return grad_x, grad_w, grad_bias

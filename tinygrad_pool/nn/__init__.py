@@ -1,6 +1,11 @@
 """Neural-network building blocks; `nn.functional` holds the stateless functions."""
-from . import functional
+from . import functional, init
 from .module import Module, Parameter
+from .container import Sequential
+from .linear import Linear, Flatten, Identity
+from .activation import ReLU, LogSoftmax, Softmax
+from .dropout import Dropout
+from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import Conv1d, Conv2d, Conv3d
 from .pooling import (MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, AdaptiveAvgPool1d,
                       AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d,

@@ -1,14 +1,10 @@
 """Convolution modules with PyTorch's constructor, initialisation, padding modes and repr."""
 import math
 
-from ..creation import generator
 from ..convolution import pad_mode, padding_pairs
 from . import functional as F
+from .init import fan_in_bound, uniform
 from .module import Module, Parameter
-
-def uniform(shape, bound):
-    """Uniform samples in [-bound, bound) from the library's seeded generator."""
-    return generator().uniform(-bound, bound, shape)
 
 class _ConvNd(Module):
     dims = None
@@ -27,10 +23,9 @@ class _ConvNd(Module):
         self.groups, self.padding_mode = groups, padding_mode
         # PyTorch's default: kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias alike.
         fan_in = in_channels // groups * math.prod(self.kernel_size)
-        bound = 1 / math.sqrt(fan_in) if fan_in else 0.0
-        self.weight = Parameter(uniform((out_channels, in_channels // groups) + self.kernel_size, bound)
-                                .astype("float32"))
-        self.bias = Parameter(uniform((out_channels,), bound).astype("float32")) if bias else None
+        bound = fan_in_bound(fan_in)
+        self.weight = Parameter(uniform((out_channels, in_channels // groups) + self.kernel_size, bound))
+        self.bias = Parameter(uniform((out_channels,), bound)) if bias else None
 
     def forward(self, input):
         conv = getattr(F, f"conv{type(self).dims}d")

@@ -1,6 +1,8 @@
 """PyTorch's `torch.nn.functional` names, over Tensor operations."""
 import numpy as np
 
+from .. import functions as _functions
+from ..autograd import no_grad
 from ..tensor import Tensor, int64
 from ..creation import generator
 
@@ -20,7 +22,9 @@ def linear(input, weight, bias=None):
                          "(expected input[..., in_features] and weight[out_features, in_features])")
     if bias is not None and bias.shape != weight.shape[:1]:
         raise ValueError(f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}")
-    out = input.matmul(weight.T)
+    if input.ndim == 2 and input.dtype == weight.dtype and (bias is None or bias.dtype == input.dtype):
+        return _functions.Linear.apply(input, weight, bias)
+    out = input.matmul(weight.T)   # batched inputs and mixed dtypes: the general path
     return out if bias is None else out + bias
 
 def _reduce(loss, reduction):
@@ -62,8 +66,37 @@ def dropout(input, p=0.5, training=True):
         return input
     if p == 1.0:
         return input * 0.0
-    keep = (generator().random(input.shape) >= p) / (1.0 - p)
-    return input * Tensor(keep, dtype=input.dtype, device=input.device)
+    if input.dtype.kind != "f":
+        raise TypeError(f"dropout needs a floating-point input, got {input.dtype}")
+    return _functions.Dropout.apply(input, p, int(generator().integers(0, 2**63)))
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Normalise each channel (dim 1) to zero mean and unit variance, then scale and shift.
+    training: use the batch's statistics and blend them into running_mean/var (when given) with `momentum`;
+    otherwise use the running statistics."""
+    axes = (0,) + tuple(range(2, input.ndim))
+    shape = (1, -1) + (1,) * (input.ndim - 2)
+    if training:
+        count = input.numel() // input.shape[1]
+        if count <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel in training, got input {input.shape}")
+        mean = input.mean(axes, keepdim=True)
+        centered = input - mean
+        var = (centered * centered).mean(axes, keepdim=True)
+        if running_mean is not None:
+            with no_grad():
+                running_mean.data = (running_mean * (1 - momentum) + mean.reshape(-1) * momentum).data
+                unbiased = var.reshape(-1) * (count / (count - 1))
+                running_var.data = (running_var * (1 - momentum) + unbiased * momentum).data
+    else:
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+        centered = input - mean
+    out = centered / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
 
 def pad(input, pad, mode="constant", value=0.0):
     """Constant padding in PyTorch's order: (left, right) of the last dim first."""

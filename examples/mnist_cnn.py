@@ -1,0 +1,156 @@
+"""Train the CNN of pytorch/examples on MNIST: two 3x3 convolutions, max pooling, dropout, two linear layers.
+
+    python examples/mnist_cnn.py                          # 3 epochs on the CPU, about 99% test accuracy
+    python examples/mnist_cnn.py --epochs 1 --save cnn.npz --plot cnn.png
+    python examples/mnist_cnn.py --load cnn.npz           # evaluate a saved checkpoint
+    python examples/mnist_cnn.py --device cuda            # on a GPU (numba-cuda installed)
+
+The data comes from tinygrad_pool.datasets.mnist: the repository's data/mnist/ on a fresh clone (no network needed).
+"""
+import argparse
+import os
+import tempfile
+import time
+
+import numpy as np
+
+import tinygrad_pool as tp
+import tinygrad_pool.nn.functional as F
+from tinygrad_pool import nn, optim
+from tinygrad_pool.datasets import mnist
+from tinygrad_pool.progress import progress
+
+MEAN, STD = 0.1307, 0.3081
+
+class Net(nn.Module):
+    def __init__(self):
+        self.conv1 = nn.Conv2d(1, 32, 3, 1)
+        self.conv2 = nn.Conv2d(32, 64, 3, 1)
+        self.dropout1 = nn.Dropout(0.25)
+        self.dropout2 = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(9216, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))                  # (N, 32, 26, 26)
+        x = F.relu(self.conv2(x))                  # (N, 64, 24, 24)
+        x = self.dropout1(F.max_pool2d(x, 2))      # (N, 64, 12, 12)
+        x = F.relu(self.fc1(x.flatten(1)))         # (N, 128)
+        x = self.fc2(self.dropout2(x))             # (N, 10)
+        return F.log_softmax(x, 1)
+
+def normalize(images, labels):
+    """uint8 (B, 28, 28) -> float32 (B, 1, 28, 28) with MNIST's mean and std, as pytorch/examples does."""
+    x = (images.astype(np.float32) * np.float32(1 / 255) - np.float32(MEAN)) / np.float32(STD)
+    return x[:, None], labels
+
+def train_epoch(model, loader, optimizer, epoch):
+    """One pass over the training data; returns the mean loss and images per second."""
+    model.train()
+    bar = progress(loader, desc=f"epoch {epoch}", unit="img", scale=loader.batch_size)
+    total, count = 0.0, 0
+    for x, y in bar:
+        optimizer.zero_grad()
+        loss = F.nll_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        total, count = total + loss.item() * len(y), count + len(y)
+        bar.set(loss=total / count)
+    return total / count, bar.rate
+
+@tp.no_grad()
+def evaluate(model, loader):
+    """(mean loss, accuracy in %) over a test loader."""
+    model.eval()
+    loss, correct, count = 0.0, 0, 0
+    for x, y in loader:
+        out = model(x)
+        loss += F.nll_loss(out, y, reduction="sum").item()
+        correct += int((out.argmax(1).numpy() == y.numpy()).sum())
+        count += len(y)
+    return loss / count, 100.0 * correct / count
+
+def save_checkpoint(model, path):
+    """The state_dict as .npz, written to a temporary file first so that a crash never leaves half a file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".npz", delete=False) as f:
+        np.savez(f, **{name: t.numpy() for name, t in model.state_dict().items()})
+    os.replace(f.name, path)
+
+def load_checkpoint(model, path):
+    with np.load(path) as arrays:
+        model.load_state_dict({name: arrays[name] for name in arrays.files})
+
+def plot_history(history, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise SystemExit("--plot needs matplotlib: pip install matplotlib (or pip install tinygrad_pool[plot])")
+    epochs = [h["epoch"] for h in history]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
+    left.plot(epochs, [h["train_loss"] for h in history], "o-", label="train")
+    left.plot(epochs, [h["test_loss"] for h in history], "o-", label="test")
+    left.set(xlabel="epoch", ylabel="loss (NLL)", title="loss")
+    left.legend()
+    right.plot(epochs, [h["accuracy"] for h in history], "o-", color="C2")
+    right.set(xlabel="epoch", ylabel="test accuracy (%)", title="accuracy")
+    for axis in (left, right):
+        axis.set_xticks(epochs)
+        axis.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+def parse_args(description=__doc__, argv=None):
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--test-batch-size", type=int, default=1000)
+    parser.add_argument("--lr", type=float, default=1.0, help="Adadelta learning rate")
+    parser.add_argument("--gamma", type=float, default=0.7, help="StepLR factor per epoch")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--data", default=None, help="folder with the MNIST files (default: the usual places)")
+    parser.add_argument("--limit", type=int, default=None, help="train on the first N images only")
+    parser.add_argument("--save", metavar="PATH", help="write the trained weights (.npz)")
+    parser.add_argument("--load", metavar="PATH", help="evaluate saved weights instead of training")
+    parser.add_argument("--plot", metavar="PATH", help="write a PNG of loss and accuracy per epoch")
+    return parser.parse_args(argv)
+
+def run(make_model, args):
+    tp.manual_seed(args.seed)
+    data = mnist(args.data)
+    train_images, train_labels = data.train_images[:args.limit], data.train_labels[:args.limit]
+    model = make_model().to(args.device)
+    test_loader = tp.DataLoader((data.test_images, data.test_labels), args.test_batch_size, transform=normalize,
+                                device=args.device)
+    if args.load:
+        load_checkpoint(model, args.load)
+        test_loss, accuracy = evaluate(model, test_loader)
+        print(f"{args.load}: test loss {test_loss:.4f}, accuracy {accuracy:.2f}%")
+        return []
+    train_loader = tp.DataLoader((train_images, train_labels), args.batch_size, shuffle=True, seed=args.seed,
+                                 transform=normalize, device=args.device)
+    optimizer = optim.Adadelta(model.parameters(), lr=args.lr)
+    scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=args.gamma)
+    history = []
+    for epoch in range(1, args.epochs + 1):
+        start = time.perf_counter()
+        train_loss, rate = train_epoch(model, train_loader, optimizer, epoch)
+        seconds = time.perf_counter() - start
+        test_loss, accuracy = evaluate(model, test_loader)
+        scheduler.step()
+        print(f"epoch {epoch}: train loss {train_loss:.4f}, test loss {test_loss:.4f}, accuracy {accuracy:.2f}% "
+              f"({seconds:.1f} s, {rate:.0f} images/s)", flush=True)
+        history.append(dict(epoch=epoch, train_loss=train_loss, test_loss=test_loss, accuracy=accuracy))
+    if args.save:
+        save_checkpoint(model, args.save)
+        print(f"saved {args.save}")
+    if args.plot:
+        plot_history(history, args.plot)
+        print(f"plotted {args.plot}")
+    return history
+
+if __name__ == "__main__":
+    run(Net, parse_args())

@@ -1,0 +1,39 @@
+"""Batches from in-memory arrays, like PyTorch's DataLoader over a TensorDataset.
+
+    loader = DataLoader((images, labels), batch_size=64, shuffle=True, seed=1)
+    for x, y in loader:          # Tensors; a fresh order every epoch, the same orders for the same seed
+        ...
+
+`transform`, if given, maps each batch's numpy arrays (a tuple) to new ones before they become Tensors: the place
+for normalisation, so it costs one vectorised pass per batch rather than one call per sample.
+"""
+import numpy as np
+
+from .creation import tensor
+
+class DataLoader:
+    def __init__(self, arrays, batch_size=1, shuffle=False, drop_last=False, seed=None, transform=None,
+                 device="cpu"):
+        arrays = tuple(np.asarray(a) for a in (arrays if isinstance(arrays, (tuple, list)) else (arrays,)))
+        lengths = {len(a) for a in arrays}
+        if len(lengths) != 1:
+            raise ValueError(f"DataLoader: the arrays must have one length, got {[len(a) for a in arrays]}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        self.arrays, self.batch_size, self.shuffle, self.drop_last = arrays, batch_size, shuffle, drop_last
+        self.transform, self.device = transform, device
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self):
+        n = len(self.arrays[0])
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.arrays[0])
+        order = self.rng.permutation(n) if self.shuffle else None
+        for b in range(len(self)):
+            rows = slice(b * self.batch_size, min(n, (b + 1) * self.batch_size))
+            batch = tuple(a[order[rows]] if order is not None else a[rows] for a in self.arrays)
+            if self.transform is not None:
+                batch = self.transform(*batch)
+            yield tuple(tensor(a, device=self.device) for a in batch)

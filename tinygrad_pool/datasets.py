@@ -1,0 +1,134 @@
+"""MNIST from its four standard IDX files, checked byte for byte.
+
+    from tinygrad_pool.datasets import mnist
+    data = mnist()              # data.train_images (60000, 28, 28) uint8, data.train_labels (60000,) int64, ...
+
+Each file may be gzip-compressed (`NAME.gz`) or raw (`NAME`). A file is taken from the first of these folders that
+holds it: `root`, `$TINYGRAD_POOL_DATA`, the repository's `data/mnist/`, and the user cache
+(`$XDG_CACHE_HOME/tinygrad_pool/mnist`, by default `~/.cache/tinygrad_pool/mnist`). Files found nowhere are
+downloaded into the cache. Every file's uncompressed bytes must match the published MD5; a file that does not
+(corrupt, truncated, wrong magic) raises an error naming it and is never replaced behind the user's back.
+"""
+import collections
+import gzip
+import hashlib
+import os
+import pathlib
+import tempfile
+import urllib.error
+import urllib.request
+
+import numpy as np
+
+from .progress import progress
+
+MNIST = collections.namedtuple("MNIST", "train_images train_labels test_images test_labels")
+
+# Name, MD5 of the uncompressed bytes (the published checksums), IDX magic number.
+FILES = {
+    "train_images": ("train-images-idx3-ubyte", "6bbc9ace898e44ae57da46a324031adb", 2051),
+    "train_labels": ("train-labels-idx1-ubyte", "a25bea736e30d166cdddb491f175f624", 2049),
+    "test_images": ("t10k-images-idx3-ubyte", "2646ac647ad5339dbf082846283269ea", 2051),
+    "test_labels": ("t10k-labels-idx1-ubyte", "27ae3e4e09519cfbb04c329615203637", 2049),
+}
+MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/")
+REPOSITORY_DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "mnist"
+
+class DatasetError(ValueError):
+    """A data file is missing, unreadable or not what it claims to be."""
+
+def cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache"
+    return pathlib.Path(base) / "tinygrad_pool" / "mnist"
+
+def search_path(root=None):
+    """The folders looked in, in order."""
+    folders = [root, os.environ.get("TINYGRAD_POOL_DATA"), REPOSITORY_DATA, cache_dir()]
+    return [pathlib.Path(f).expanduser() for f in folders if f]
+
+def _find(name, folders):
+    for folder in folders:
+        for candidate in (folder / (name + ".gz"), folder / name):
+            if candidate.is_file():
+                return candidate
+    return None
+
+def read_raw(path):
+    """The uncompressed bytes of `path` (gzip when it ends in .gz)."""
+    path = pathlib.Path(path)
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as f:
+                return f.read()
+        return path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raise DatasetError(f"{path}: cannot read it ({error}); delete it to download a fresh copy") from error
+
+def parse_idx(raw, path, magic):
+    """An IDX file's array: a big-endian header (magic, then one uint32 per dim) followed by uint8 data."""
+    if len(raw) < 8 or int.from_bytes(raw[:4], "big") != magic:
+        found = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else None
+        raise DatasetError(f"{path}: magic number {found} is not {magic}; this is not the expected IDX file")
+    dims = magic - 2048
+    shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(dims))
+    start = 4 + 4 * dims
+    if len(raw) != start + int(np.prod(shape)):
+        raise DatasetError(f"{path}: {len(raw) - start} data bytes for shape {shape}, expected "
+                           f"{int(np.prod(shape))}; the file is truncated or corrupt")
+    return np.frombuffer(raw, np.uint8, offset=start).reshape(shape)
+
+def load_file(path, md5, magic):
+    raw = read_raw(path)
+    digest = hashlib.md5(raw).hexdigest()
+    if digest != md5:
+        array = parse_idx(raw, path, magic)   # a wrong header or length gives the more precise message
+        raise DatasetError(f"{path}: MD5 of the uncompressed bytes is {digest}, expected {md5} "
+                           f"(array {array.shape} parsed, but its contents differ from MNIST's); "
+                           "delete it to download a fresh copy")
+    return parse_idx(raw, path, magic)
+
+def download(name, md5, folder, mirrors=MIRRORS):
+    """Fetch NAME.gz into `folder` from the first mirror that serves it with the right checksum."""
+    folder.mkdir(parents=True, exist_ok=True)
+    errors = []
+    for mirror in mirrors:
+        url = mirror + name + ".gz"
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                total = int(response.headers.get("Content-Length") or 0) or None
+                bar = progress(total=total, desc=f"downloading {name}.gz", unit="B")
+                with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".part.gz") as part:
+                    while chunk := response.read(1 << 16):
+                        part.write(chunk)
+                        bar.update(len(chunk))
+                bar.close()
+        except (urllib.error.URLError, OSError) as error:
+            errors.append(f"{url}: {error}")
+            continue
+        try:
+            good = hashlib.md5(read_raw(part.name)).hexdigest() == md5
+        except DatasetError:
+            good = False
+        if not good:
+            os.unlink(part.name)
+            errors.append(f"{url}: checksum mismatch")
+            continue
+        target = folder / (name + ".gz")
+        os.replace(part.name, target)
+        return target
+    raise DatasetError(f"{name}: not found in {folder} and could not be downloaded:\n  " + "\n  ".join(errors)
+                       + "\nCopy the four MNIST files into a folder and pass it as root= or $TINYGRAD_POOL_DATA.")
+
+def mnist(root=None, download_missing=True):
+    """The four MNIST arrays: uint8 images (N, 28, 28) and int64 labels (N,), for train (60000) and test (10000)."""
+    folders = search_path(root)
+    arrays = {}
+    for key, (name, md5, magic) in FILES.items():
+        path = _find(name, folders)
+        if path is None:
+            if not download_missing:
+                raise DatasetError(f"{name}(.gz) is in none of " + ", ".join(map(str, folders)))
+            path = download(name, md5, cache_dir())
+        arrays[key] = load_file(path, md5, magic)
+    return MNIST(arrays["train_images"], arrays["train_labels"].astype(np.int64),
+                 arrays["test_images"], arrays["test_labels"].astype(np.int64))

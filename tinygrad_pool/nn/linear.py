@@ -1,0 +1,32 @@
+"""`Linear` (y = x W^T + b), `Flatten` and `Identity`."""
+from . import functional as F
+from .init import fan_in_bound, uniform
+from .module import Module, Parameter
+
+class Linear(Module):
+    """weight (out_features, in_features) and bias (out_features,), both U(-1/sqrt(in), 1/sqrt(in)) as in PyTorch."""
+    def __init__(self, in_features, out_features, bias=True):
+        self.in_features, self.out_features = in_features, out_features
+        bound = fan_in_bound(in_features)
+        self.weight = Parameter(uniform((out_features, in_features), bound))
+        self.bias = Parameter(uniform((out_features,), bound)) if bias else None
+
+    def forward(self, input):
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+class Flatten(Module):
+    def __init__(self, start_dim=1, end_dim=-1):
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, input):
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+class Identity(Module):
+    def forward(self, input):
+        return input

@@ -1,0 +1,23 @@
+"""Stochastic gradient descent with PyTorch's momentum, dampening, Nesterov and (L2) weight decay:
+
+    g = grad + weight_decay * p
+    buf = g  (first step),  else  buf = momentum * buf + (1 - dampening) * g
+    g = g + momentum * buf  (nesterov)  or  buf
+    p = p - lr * g
+"""
+from .optimizer import Optimizer
+
+class SGD(Optimizer):
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
+                             f"momentum={momentum}, dampening={dampening}")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov))
+
+    def update(self, p, grad, state, group):
+        first = "momentum_buffer" not in state
+        if first:
+            state["momentum_buffer"] = self.zeros_like(p)
+        p.xp.sgd_step(p.data, grad, state["momentum_buffer"], group["lr"], group["momentum"], group["dampening"],
+                      group["weight_decay"], group["nesterov"], first)
