@@ -26,6 +26,10 @@ def cuda_available():
 CUDA = cuda_available()
 SIMULATED = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
 
+def pytest_configure(config):
+    if SIMULATED:   # the simulator runs uint64 hash arithmetic in numpy scalars, which warn where a GPU just wraps
+        config.addinivalue_line("filterwarnings", "ignore:overflow encountered in scalar:RuntimeWarning")
+
 DEVICES = [
     "cpu",
     pytest.param("cuda", marks=[pytest.mark.cuda,

@@ -3,7 +3,10 @@ import runpy
 import sys
 from pathlib import Path
 
+import numpy as np
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+sys.path.insert(0, str(EXAMPLES))   # mnist_gap.py imports its training loop from mnist_cnn.py
 
 def run(name, capsys, *args):
     old = sys.argv
@@ -24,3 +27,25 @@ def test_quickstart_learns_the_spiral(capsys):
     out = run("quickstart.py", capsys, "--steps", "200")
     last = out.strip().splitlines()[-1]
     assert float(last.split("accuracy")[1].strip().rstrip("%")) > 90
+
+def test_mnist_cnn_trains_saves_reloads_and_plots(capsys, tmp_path):
+    checkpoint, picture = tmp_path / "cnn.npz", tmp_path / "cnn.png"
+    plot = ("--plot", str(picture)) if _has_matplotlib() else ()
+    out = run("mnist_cnn.py", capsys, "--epochs", "1", "--limit", "640", "--save", str(checkpoint), *plot)
+    line = next(line for line in out.splitlines() if line.startswith("epoch 1:"))
+    accuracy = float(line.split("accuracy ")[1].split("%")[0])
+    assert accuracy > 50 and checkpoint.exists() and (not plot or picture.stat().st_size > 1000)
+    assert sorted(np.load(checkpoint).files)[:2] == ["conv1.bias", "conv1.weight"]
+    reloaded = run("mnist_cnn.py", capsys, "--load", str(checkpoint))
+    assert f"accuracy {accuracy:.2f}%" in reloaded
+
+def test_mnist_gap_trains(capsys):
+    out = run("mnist_gap.py", capsys, "--epochs", "1", "--limit", "640")
+    assert float(out.split("accuracy ")[1].split("%")[0]) > 20
+
+def _has_matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+        return True
+    except ImportError:
+        return False

@@ -4,7 +4,8 @@
         ...
         bar.set(loss=0.31)                       # shown after the counts
 
-It redraws at most ten times a second and prints the rate (`unit`/s) and the time left.
+It redraws in place at most ten times a second on a terminal (every 10 s, one line each, into a log file) and
+prints the rate (`unit`/s) and the time left.
 """
 import sys
 import time
@@ -14,6 +15,7 @@ class progress:
         self.iterable, self.desc, self.unit, self.scale, self.width = iterable, desc, unit, scale, width
         self.total = total if total is not None else (len(iterable) if hasattr(iterable, "__len__") else None)
         self.file = file or sys.stderr
+        self.interactive = getattr(self.file, "isatty", lambda: False)()
         self.count, self.fields = 0, {}
         self.start = self._drawn = time.perf_counter()
 
@@ -30,9 +32,9 @@ class progress:
     def update(self, n=1):
         self.count += n
         now = time.perf_counter()
-        if now - self._drawn >= 0.1:
+        if now - self._drawn >= (0.1 if self.interactive else 10.0):
             self._drawn = now
-            self._draw(now)
+            self._draw(now, end="\r" if self.interactive else "\n")
 
     @property
     def rate(self):
@@ -40,7 +42,7 @@ class progress:
         elapsed = time.perf_counter() - self.start
         return self.count * self.scale / elapsed if elapsed > 0 else 0.0
 
-    def _draw(self, now, end="\r"):
+    def _draw(self, now, end):
         elapsed = now - self.start
         text = f"{self.desc}: " if self.desc else ""
         if self.total:

@@ -229,7 +229,7 @@ def _unary_kernel(op, x, out):
         elif op == SIGN:
             out[i] = 1 if v > 0 else (-1 if v < 0 else v)   # keeps 0 and NaN as they are
         elif op == RELU:
-            out[i] = v if v > 0 else 0
+            out[i] = 0 if v <= 0 else v   # NaN passes through, as in PyTorch
         else:
             out[i] = 0.5 * (math.tanh(0.5 * v) + 1.0)
 

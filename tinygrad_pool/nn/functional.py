@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import functions as _functions
 from ..autograd import no_grad
-from ..tensor import Tensor, int64
+from ..tensor import int64
 from ..creation import generator
 
 def relu(input):
