@@ -7,6 +7,8 @@ Every function here has a twin of the same name and signature in `cuda.py`; `doc
 """
 import numpy as np
 
+from .cpu_memory import KEPT as KEEPS_FREED_MEMORY  # noqa: F401  (raises glibc's thresholds on import)
+
 name = "cpu"
 
 # --- creation and transfer -------------------------------------------------------------------------------------

@@ -95,46 +95,48 @@ def _samples_to_rows(batch_part, rows):
             rows[c, n * size:(n + 1) * size] = batch_part[n, c]
 
 @njit(cache=True)
-def _rows_to_samples(rows, bias, batch_part):
-    """(C_out, B * O) -> (B, C_out, O), adding the bias (when it has entries) on the way."""
+def _positions_to_samples(out_t, bias, batch_part):
+    """(G, B * O, C_out/G) -> (B, C_out, O), adding the bias (when it has entries) on the way."""
     n_samples, channels, size = batch_part.shape
-    for c in range(channels):
-        shift = bias[c] if bias.size else 0
-        for n in range(n_samples):
-            target, source = batch_part[n, c], rows[c, n * size:(n + 1) * size]
-            for i in range(size):
-                target[i] = source[i] + shift
+    per_group = out_t.shape[2]
+    for n in range(n_samples):
+        for c in range(channels):
+            shift = bias[c] if bias.size else 0
+            source, target = out_t[c // per_group, n * size:(n + 1) * size, c % per_group], batch_part[n, c]
+            for o in range(size):
+                target[o] = source[o] + shift
 
 @njit(parallel=True, cache=True)
 def _conv_forward(x, w, bias, groups, chunk, workers, kernel, stride, pad, dilation, out_shape, out):
     """out (N, C_out, O) = the convolution of x (N, C, D, H, W) with w (C_out, C*K/G) plus bias (C_out, or
-    empty for none), chunk samples at a time."""
+    empty for none), chunk samples at a time. Each product is out^T = columns^T @ w^T: with the output positions
+    as BLAS's rows it runs about 15% faster here than w @ columns (BLAS reads both transposes in place)."""
     n_samples, out_channels, size = out.shape
     rows, per_group = w.shape[1], out_channels // groups
     cols = np.empty((workers, groups * rows * chunk * size), x.dtype)
-    out_rows = np.empty((workers, out_channels * chunk * size), x.dtype)
+    out_t = np.empty((workers, out_channels * chunk * size), x.dtype)
     for worker in prange(workers):
         for start in range(worker * chunk, n_samples, workers * chunk):
             stop = min(start + chunk, n_samples)
             width = (stop - start) * size
             part_cols = cols[worker, :groups * rows * width].reshape(groups * rows, width)
-            part_out = out_rows[worker, :out_channels * width].reshape(out_channels, width)
+            part_out_t = out_t[worker, :out_channels * width].reshape(groups, width, per_group)
             _im2col(x[start:stop], kernel, stride, pad, dilation, out_shape, part_cols)
             for g in range(groups):
-                np.dot(w[g * per_group:(g + 1) * per_group], part_cols[g * rows:(g + 1) * rows],
-                       part_out[g * per_group:(g + 1) * per_group])
-            _rows_to_samples(part_out, bias, out[start:stop])
+                np.dot(part_cols[g * rows:(g + 1) * rows].T, w[g * per_group:(g + 1) * per_group].T, part_out_t[g])
+            _positions_to_samples(part_out_t, bias, out[start:stop])
 
 @njit(parallel=True, cache=True)
 def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, dilation, out_shape,
-                   grad_x, grad_w_parts):
-    """grad_w_parts[worker] (C_out, C*K/G) += grad_out x columns^T over that worker's chunks, and
-    grad_x += col2im(w^T x grad_out). Either may be an empty array, meaning that gradient is not needed."""
+                   grad_x, grad_w_t):
+    """grad_w_t[worker, g] (C*K/G, C_out/G) += columns_g @ grad_out_g^T over that worker's chunks (w's gradient,
+    transposed: the faster product, as in the forward), and grad_x += col2im(w^T @ grad_out). Either may be an
+    empty array, meaning that gradient is not needed."""
     n_samples, out_channels, size = grad_out.shape
     rows, per_group = w.shape[1], out_channels // groups
     cols = np.empty((workers, groups * rows * chunk * size), x.dtype)
     g_rows = np.empty((workers, out_channels * chunk * size), x.dtype)
-    partial = np.empty((workers, per_group, rows), x.dtype)
+    partial = np.empty((workers, rows, per_group), x.dtype)
     for worker in prange(workers):
         for start in range(worker * chunk, n_samples, workers * chunk):
             stop = min(start + chunk, n_samples)
@@ -142,12 +144,12 @@ def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, 
             part_cols = cols[worker, :groups * rows * width].reshape(groups * rows, width)
             part_g = g_rows[worker, :out_channels * width].reshape(out_channels, width)
             _samples_to_rows(grad_out[start:stop], part_g)
-            if grad_w_parts.size:
+            if grad_w_t.size:
                 _im2col(x[start:stop], kernel, stride, pad, dilation, out_shape, part_cols)
                 for g in range(groups):
-                    np.dot(part_g[g * per_group:(g + 1) * per_group], part_cols[g * rows:(g + 1) * rows].T,
+                    np.dot(part_cols[g * rows:(g + 1) * rows], part_g[g * per_group:(g + 1) * per_group].T,
                            partial[worker])
-                    grad_w_parts[worker, g * per_group:(g + 1) * per_group] += partial[worker]
+                    grad_w_t[worker, g] += partial[worker]
             if grad_x.size:
                 for g in range(groups):
                     np.dot(w[g * per_group:(g + 1) * per_group].T, part_g[g * per_group:(g + 1) * per_group],
@@ -182,10 +184,11 @@ def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, nee
     g = np.ascontiguousarray(grad_out).reshape(grad_out.shape[0], grad_out.shape[1], -1)
     chunk, workers = _plan(x, geometry)
     grad_x = np.zeros(x.shape if need_input else (0,) * 5, x.dtype)
-    grad_w_parts = np.zeros((workers,) + w2.shape if need_weight else (0, 0, 0), x.dtype)
+    rows, per_group = w2.shape[1], w2.shape[0] // groups
+    grad_w_t = np.zeros((workers, groups, rows, per_group) if need_weight else (0, 0, 0, 0), x.dtype)
     if g.size:
         _conv_backward(x, w2, g, groups, chunk, workers, kernel, stride, pad, dilation, out_shape,
-                       grad_x, grad_w_parts)
-    grad_w = grad_w_parts.sum(axis=0).reshape(w.shape) if need_weight else None
+                       grad_x, grad_w_t)
+    grad_w = grad_w_t.sum(axis=0).transpose(0, 2, 1).reshape(w.shape) if need_weight else None
     grad_bias = g.sum(axis=(0, 2)) if need_bias else None
     return (grad_x if need_input else None), grad_w, grad_bias
