@@ -68,6 +68,8 @@ GRAD_CASES = [
     ("conv2d_depthwise", lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), groups=3), (2, 3, 4, 4), (3, 1, 2, 2), (3,)),
     ("conv3d", lambda x, w, b: F.conv3d(x, w, b, padding=(1, 0, 1)), (1, 2, 3, 3, 2), (2, 2, 2, 2, 2), (2,)),
     ("unbatched", lambda x, w, b: F.conv2d(x[0], w, b, padding=1), (1, 2, 3, 3), (2, 2, 3, 3), (2,)),
+    ("conv2d_dilated", lambda x, w, b: F.conv2d(x, w, b, padding=(2, 1), dilation=(2, 1)), (2, 2, 5, 4),
+     (3, 2, 2, 3), (3,)),
 ]
 
 @pytest.mark.parametrize("name,fn,xs,ws,bs", GRAD_CASES, ids=[c[0] for c in GRAD_CASES])
