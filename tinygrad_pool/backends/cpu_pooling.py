@@ -7,7 +7,9 @@ The kernels sweep a whole output row at a time: for each input row that a window
 of the row folds in its taps from that input row. The innermost loops then read memory in order and keep
 their running values in a small row buffer, which the compiler turns into vector code. Max pooling finds the
 values first and the indices in a second pass, only when they are wanted: tracking an index beside every
-running maximum costs four times as much as the maximum itself.
+running maximum costs four times as much as the maximum itself. Average pooling is separable: sums over the
+W-windows of each input row first, then sums of those over the (D, H)-windows; its backward gathers over the
+outputs covering each input (the `cover_*` tables), so every input is written once.
 """
 import numpy as np
 from numba import njit, prange
@@ -68,23 +70,31 @@ def _max_pool_indices_kernel(x, values, first, count, step, indices):
 
 @njit(parallel=True, cache=True)
 def _avg_pool_kernel(x, first, count, factor, out):
-    """Sum over each window (in float64) divided by the product of the three per-dim divisor factors."""
-    planes = x.shape[0]
+    """Window sums, separably: each input row's sums over the W-windows once (`across`), then the sum of those
+    rows over each (D, H)-window, divided by the product of the three per-dim divisor factors. A window of
+    k x k taps costs k + k adds per output instead of k * k. Sums run in float64."""
+    planes, depth, height, _ = x.shape
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
     for p in prange(planes):
-        total = np.empty(out_w, np.float64)
+        across = np.empty((depth, height, out_w), np.float64)
+        for d in range(depth):
+            for h in range(height):
+                row = x[p, d, h]
+                for ow in range(out_w):
+                    total = 0.0
+                    for w in range(first[2, ow], first[2, ow] + count[2, ow]):
+                        total += row[w]
+                    across[d, h, ow] = total
+        total_row = np.empty(out_w, np.float64)
         for od in range(out_d):
             for oh in range(out_h):
-                total[:] = 0.0
+                total_row[:] = 0.0
                 for d in range(first[0, od], first[0, od] + count[0, od]):
                     for h in range(first[1, oh], first[1, oh] + count[1, oh]):
-                        row = x[p, d, h]
-                        for ow in range(out_w):
-                            for w in range(first[2, ow], first[2, ow] + count[2, ow]):
-                                total[ow] += row[w]
+                        total_row += across[d, h]
                 divisor = factor[0, od] * factor[1, oh]
                 for ow in range(out_w):
-                    out[p, od, oh, ow] = total[ow] / (divisor * factor[2, ow])
+                    out[p, od, oh, ow] = total_row[ow] / (divisor * factor[2, ow])
 
 @njit(parallel=True, cache=True)
 def _max_pool_backward_kernel(grad_out, indices, grad_in):
@@ -94,23 +104,32 @@ def _max_pool_backward_kernel(grad_out, indices, grad_in):
             grad_in[p, indices[p, o]] += grad_out[p, o]
 
 @njit(parallel=True, cache=True)
-def _avg_pool_backward_kernel(grad_out, first, count, factor, grad_in):
-    """Every input of a window receives grad_out / divisor (the forward's divisor)."""
-    planes = grad_out.shape[0]
+def _avg_pool_backward_kernel(grad_out, factor, cover_first, cover_count, grad_in):
+    """The adjoint of _avg_pool_kernel, as gathers over the outputs covering each input (no zero fill, no
+    read-modify-write): `across` (D, H, OW) sums the shares grad_out / divisor of the (D, H)-windows covering each
+    input row, then each input sums `across` over the W-windows covering it."""
+    planes, depth, height, width = grad_in.shape
     out_d, out_h, out_w = grad_out.shape[1], grad_out.shape[2], grad_out.shape[3]
     for p in prange(planes):
-        share = np.empty(out_w, np.float64)
+        share = np.empty((out_d, out_h, out_w), np.float64)
         for od in range(out_d):
             for oh in range(out_h):
                 divisor = factor[0, od] * factor[1, oh]
                 for ow in range(out_w):
-                    share[ow] = grad_out[p, od, oh, ow] / (divisor * factor[2, ow])
-                for d in range(first[0, od], first[0, od] + count[0, od]):
-                    for h in range(first[1, oh], first[1, oh] + count[1, oh]):
-                        row = grad_in[p, d, h]
-                        for ow in range(out_w):
-                            for w in range(first[2, ow], first[2, ow] + count[2, ow]):
-                                row[w] += share[ow]
+                    share[od, oh, ow] = grad_out[p, od, oh, ow] / (divisor * factor[2, ow])
+        across = np.zeros(out_w, np.float64)
+        for d in range(depth):
+            for h in range(height):
+                across[:] = 0.0
+                for od in range(cover_first[0, d], cover_first[0, d] + cover_count[0, d]):
+                    for oh in range(cover_first[1, h], cover_first[1, h] + cover_count[1, h]):
+                        across += share[od, oh]
+                row = grad_in[p, d, h]
+                for w in range(width):
+                    total = 0.0
+                    for ow in range(cover_first[2, w], cover_first[2, w] + cover_count[2, w]):
+                        total += across[ow]
+                    row[w] = total
 
 def max_pool(x, windows, with_indices):
     """(planes, D, H, W) -> values (planes, OD, OH, OW), and their int64 flat indices if asked for."""
@@ -137,8 +156,9 @@ def avg_pool(x, windows, factor):
     return out
 
 def avg_pool_backward(grad_out, windows, factor):
-    grad_in = np.zeros((grad_out.shape[0],) + windows.in_shape, grad_out.dtype)
-    _avg_pool_backward_kernel(np.ascontiguousarray(grad_out), windows.first, windows.count, factor, grad_in)
+    grad_in = np.empty((grad_out.shape[0],) + windows.in_shape, grad_out.dtype)
+    _avg_pool_backward_kernel(np.ascontiguousarray(grad_out), factor, windows.cover_first, windows.cover_count,
+                              grad_in)
     return grad_in
 
 def scatter(shape, key, values):
