@@ -245,10 +245,11 @@ def _layout(geometry):
     od, oh, ow = np.unravel_index(positions, out_shape)
     return True, padded, (od * padded[1] + oh) * padded[2] + ow
 
-def _plan(x, geometry, span):
-    """(samples per chunk, workers): chunks that fit CHUNK_ELEMENTS and still give every thread work."""
+def _plan(x, out_channels, geometry, span):
+    """(samples per chunk, workers): chunks whose columns and output rows each fit CHUNK_ELEMENTS, and still
+    give every thread work."""
     workers = max(1, min(get_num_threads(), x.shape[0]))
-    per_sample = x.shape[1] * int(np.prod(geometry[0])) * span
+    per_sample = max(x.shape[1] * int(np.prod(geometry[0])), out_channels) * span
     chunk = max(1, min(-(-x.shape[0] // workers), CHUNK_ELEMENTS // max(per_sample, 1)))
     return chunk, workers
 
@@ -261,7 +262,7 @@ def conv_forward(x, w, bias, geometry, groups):
     bias = np.zeros(0, x.dtype) if bias is None else np.ascontiguousarray(bias)
     out = np.empty((x.shape[0], w.shape[0], column_of.size), x.dtype)
     if out.size:
-        chunk, workers = _plan(x, geometry, int(column_of[-1]) + 1)
+        chunk, workers = _plan(x, w.shape[0], geometry, int(column_of[-1]) + 1)
         _conv_forward(x, w2, bias, groups, chunk, workers, kernel, stride, pad, dilation, out_shape, wide, padded,
                       column_of, out)
     return out.reshape(out.shape[:2] + tuple(geometry[4]))
@@ -275,7 +276,7 @@ def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, nee
     rows, per_group = w2.shape[1], w2.shape[0] // groups
     grad_x = np.zeros(x.shape if need_input else (0,) * 5, x.dtype)
     if g.size:
-        chunk, workers = _plan(x, geometry, int(column_of[-1]) + 1)
+        chunk, workers = _plan(x, w.shape[0], geometry, int(column_of[-1]) + 1)
     else:
         chunk, workers = 1, 1
     grad_w_t = np.zeros((workers, groups, rows, per_group) if need_weight else (0, 0, 0, 0), x.dtype)
