@@ -166,6 +166,22 @@ def _positions_to_samples(out_t, bias, column_of, span, batch_part):
             for o in range(size):
                 target[o] = source[column_of[o]] + shift
 
+@njit(cache=True)
+def _columns(x, kernel, stride, pad, dilation, out_shape, wide, padded, span, buffer, cols):
+    """The columns of a chunk of samples: wide (stride 1) or one per output position."""
+    if wide:
+        _wide_im2col(x, kernel, dilation, pad, padded, span, buffer, cols)
+    else:
+        _im2col(x, kernel, stride, pad, dilation, out_shape, cols)
+
+@njit(cache=True)
+def _columns_back(cols, kernel, stride, pad, dilation, out_shape, wide, padded, span, buffer, grad_x):
+    """The adjoint of _columns: add every column entry back into the input element it came from."""
+    if wide:
+        _wide_col2im(cols, kernel, dilation, pad, padded, span, buffer, grad_x)
+    else:
+        _col2im(cols, kernel, stride, pad, dilation, out_shape, grad_x)
+
 @njit(parallel=True, cache=True)
 def _conv_forward(x, w, bias, groups, chunk, workers, kernel, stride, pad, dilation, out_shape, wide, padded,
                   column_of, out):
@@ -184,10 +200,8 @@ def _conv_forward(x, w, bias, groups, chunk, workers, kernel, stride, pad, dilat
             width = (stop - start) * span
             part_cols = cols[worker, :groups * rows * width].reshape(groups * rows, width)
             part_out_t = out_t[worker, :out_channels * width].reshape(groups, width, per_group)
-            if wide:
-                _wide_im2col(x[start:stop], kernel, dilation, pad, padded, span, samples[worker], part_cols)
-            else:
-                _im2col(x[start:stop], kernel, stride, pad, dilation, out_shape, part_cols)
+            _columns(x[start:stop], kernel, stride, pad, dilation, out_shape, wide, padded, span, samples[worker],
+                     part_cols)
             for g in range(groups):
                 np.dot(part_cols[g * rows:(g + 1) * rows].T, w[g * per_group:(g + 1) * per_group].T, part_out_t[g])
             _positions_to_samples(part_out_t, bias, column_of, span, out[start:stop])
@@ -213,10 +227,8 @@ def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, 
             part_g = g_rows[worker, :out_channels * width].reshape(out_channels, width)
             _samples_to_rows(grad_out[start:stop], column_of, span, part_g)
             if grad_w_t.size:
-                if wide:
-                    _wide_im2col(x[start:stop], kernel, dilation, pad, padded, span, samples[worker], part_cols)
-                else:
-                    _im2col(x[start:stop], kernel, stride, pad, dilation, out_shape, part_cols)
+                _columns(x[start:stop], kernel, stride, pad, dilation, out_shape, wide, padded, span,
+                         samples[worker], part_cols)
                 for g in range(groups):
                     np.dot(part_cols[g * rows:(g + 1) * rows], part_g[g * per_group:(g + 1) * per_group].T,
                            partial[worker])
@@ -225,11 +237,8 @@ def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, 
                 for g in range(groups):
                     np.dot(w[g * per_group:(g + 1) * per_group].T, part_g[g * per_group:(g + 1) * per_group],
                            part_cols[g * rows:(g + 1) * rows])
-                if wide:
-                    _wide_col2im(part_cols, kernel, dilation, pad, padded, span, samples[worker],
-                                 grad_x[start:stop])
-                else:
-                    _col2im(part_cols, kernel, stride, pad, dilation, out_shape, grad_x[start:stop])
+                _columns_back(part_cols, kernel, stride, pad, dilation, out_shape, wide, padded, span,
+                              samples[worker], grad_x[start:stop])
 
 def _geometry(geometry):
     return tuple(np.asarray(g, np.int64) for g in geometry)
