@@ -17,6 +17,8 @@ were as wide as the padded input. Then every row of the columns is one contiguou
 copied in one go instead of OH short pieces, and col2im adds one contiguous slice back. The extra columns (ow >= OW)
 are computed and dropped in the forward pass, and hold zeros of grad_out in the backward pass, so they add nothing.
 """
+import functools
+
 import numpy as np
 from numba import get_num_threads, njit, prange
 
@@ -243,6 +245,7 @@ def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, 
 def _geometry(geometry):
     return tuple(np.asarray(g, np.int64) for g in geometry)
 
+@functools.lru_cache(maxsize=64)   # geometry is a tuple of int tuples; forward and backward ask for the same one
 def _layout(geometry):
     """(wide, padded dims, column_of): wide columns for stride 1, else one column per output position."""
     kernel, stride, pad, dilation, out_shape = geometry
