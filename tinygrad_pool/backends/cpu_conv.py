@@ -72,25 +72,22 @@ def _col2im(cols, kernel, stride, pad, dilation, out_shape, grad_x):
     n_samples, channels, depth, height, width = grad_x.shape
     kd, kh, kw = kernel[0], kernel[1], kernel[2]
     od_n, oh_n, ow_n = out_shape[0], out_shape[1], out_shape[2]
-    for c in range(channels):
-        for jd in range(kd):
-            for jh in range(kh):
-                for jw in range(kw):
-                    r = ((c * kd + jd) * kh + jh) * kw + jw
-                    offset_w, step = jw * dilation[2] - pad[2], stride[2]
-                    low, high = _valid_range(offset_w, step, ow_n, width)
-                    in_row = cols[r]
-                    col = 0
-                    for n in range(n_samples):
-                        for od in range(od_n):
-                            d = od * stride[0] - pad[0] + jd * dilation[0]
-                            for oh in range(oh_n):
-                                h = oh * stride[1] - pad[1] + jh * dilation[1]
-                                if 0 <= d < depth and 0 <= h < height:
-                                    target = grad_x[n, c, d, h]
-                                    for ow in range(low, high):
-                                        target[ow * step + offset_w] += in_row[col + ow]
-                                col += ow_n
+    for r in range(channels * kd * kh * kw):
+        c, jd, jh, jw = _split_row(r, kd, kh, kw)
+        offset_w, step = jw * dilation[2] - pad[2], stride[2]
+        low, high = _valid_range(offset_w, step, ow_n, width)
+        in_row = cols[r]
+        col = 0
+        for n in range(n_samples):
+            for od in range(od_n):
+                d = od * stride[0] - pad[0] + jd * dilation[0]
+                for oh in range(oh_n):
+                    h = oh * stride[1] - pad[1] + jh * dilation[1]
+                    if 0 <= d < depth and 0 <= h < height:
+                        target = grad_x[n, c, d, h]
+                        for ow in range(low, high):
+                            target[ow * step + offset_w] += in_row[col + ow]
+                    col += ow_n
 
 @njit(cache=True)
 def _flat_sample(x, n, pad, padded, buffer):
@@ -107,29 +104,29 @@ def _flat_sample(x, n, pad, padded, buffer):
     return buffer
 
 @njit(cache=True)
+def _wide_offset(r, kernel, dilation, padded):
+    """Where row r = (c, jd, jh, jw) of wide columns starts in the flat padded sample."""
+    c, jd, jh, jw = _split_row(r, kernel[0], kernel[1], kernel[2])
+    plane = padded[0] * padded[1] * padded[2]
+    return c * plane + (jd * dilation[0] * padded[1] + jh * dilation[1]) * padded[2] + jw * dilation[2]
+
+@njit(cache=True)
 def _wide_im2col(x, kernel, dilation, pad, padded, span, buffer, cols):
     """Wide stride-1 columns (C*K, B * span) of the B samples of x: each row of a sample is one slice."""
-    channels = x.shape[1]
-    kd, kh, kw = kernel[0], kernel[1], kernel[2]
-    plane = padded[0] * padded[1] * padded[2]
     for n in range(x.shape[0]):
         source = _flat_sample(x, n, pad, padded, buffer)
-        for r in range(channels * kd * kh * kw):
-            c, jd, jh, jw = _split_row(r, kd, kh, kw)
-            offset = c * plane + (jd * dilation[0] * padded[1] + jh * dilation[1]) * padded[2] + jw * dilation[2]
+        for r in range(cols.shape[0]):
+            offset = _wide_offset(r, kernel, dilation, padded)
             cols[r, n * span:(n + 1) * span] = source[offset:offset + span]
 
 @njit(cache=True)
 def _wide_col2im(cols, kernel, dilation, pad, padded, span, buffer, grad_x):
     """The adjoint of _wide_im2col: each row's slice adds back into the (padded) flat sample."""
     n_samples, channels, depth, height, width = grad_x.shape
-    kd, kh, kw = kernel[0], kernel[1], kernel[2]
-    plane = padded[0] * padded[1] * padded[2]
     for n in range(n_samples):
         target = _flat_sample(grad_x, n, pad, padded, buffer)   # zeros when padded; grad_x[n] is zeros too
-        for r in range(channels * kd * kh * kw):
-            c, jd, jh, jw = _split_row(r, kd, kh, kw)
-            offset = c * plane + (jd * dilation[0] * padded[1] + jh * dilation[1]) * padded[2] + jw * dilation[2]
+        for r in range(cols.shape[0]):
+            offset = _wide_offset(r, kernel, dilation, padded)
             row = cols[r, n * span:(n + 1) * span]
             for i in range(span):
                 target[offset + i] += row[i]
