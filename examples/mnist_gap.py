@@ -29,4 +29,4 @@ class GapNet(nn.Module):
         return F.log_softmax(F.global_avg_pool2d(self.features(x)).flatten(1), 1)   # (N, 10)
 
 if __name__ == "__main__":
-    run(GapNet, parse_args(__doc__))
+    run(GapNet, parse_args(__doc__, epochs=3))
