@@ -1,6 +1,6 @@
 """Train the CNN of pytorch/examples on MNIST: two 3x3 convolutions, max pooling, dropout, two linear layers.
 
-    python examples/mnist_cnn.py                          # 4 epochs on the CPU, 99.0% test accuracy
+    python examples/mnist_cnn.py                          # 5 epochs on the CPU, 99.1% test accuracy
     python examples/mnist_cnn.py --epochs 1 --save cnn.npz --plot cnn.png
     python examples/mnist_cnn.py --load cnn.npz           # evaluate a saved checkpoint
     python examples/mnist_cnn.py --device cuda            # on a GPU (numba-cuda installed)
@@ -102,7 +102,7 @@ def plot_history(history, path):
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
-def parse_args(description=__doc__, argv=None, epochs=4):
+def parse_args(description=__doc__, argv=None, epochs=5):
     parser = argparse.ArgumentParser(description=description.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=epochs)
     parser.add_argument("--batch-size", type=int, default=64)
