@@ -54,6 +54,31 @@ def test_max_pool_values_and_indices(device, config, data):
     np.testing.assert_array_equal(values, expected_values)
     np.testing.assert_array_equal(indices, expected_indices)
 
+@given(data=st.data())
+def test_pooling_on_wide_rows(device, data):
+    """Rows long enough for the CPU kernels' vector loops: each common (kernel, stride) pair, dilated and
+    padded windows, and rows that the windows tile exactly (swept as one long row per plane); max and avg."""
+    kernel, stride = data.draw(st.sampled_from([(2, 2), (3, 2), (3, 1), (2, 1), (3, 3), (4, 3)]))
+    dilation = data.draw(st.sampled_from([1, 1, 2]))
+    padding = data.draw(st.integers(0, kernel // 2))
+    tiled = padding == 0 and dilation == 1 and data.draw(st.booleans())
+    width = stride * data.draw(st.integers(20, 45)) if tiled else data.draw(st.integers(40, 90))
+    height = data.draw(st.integers(dilation * (kernel - 1) + 1, 7))
+    ceil_mode = data.draw(st.booleans())
+    elements = st.sampled_from(SPECIAL) | st.floats(-3, 3, width=32)
+    x = batch(data.draw, (height, width), data.draw(st.sampled_from([np.float32, np.float64])), elements)
+    args = ((kernel, kernel), (stride, stride), (padding, padding), (dilation, dilation), ceil_mode)
+    values, indices = pool_numpy(F.max_pool2d, x, *args, return_indices=True, device=device)
+    expected_values, expected_indices = ref.max_pool(x, *args)
+    np.testing.assert_array_equal(values, expected_values)
+    np.testing.assert_array_equal(indices, expected_indices)
+    np.testing.assert_array_equal(pool_numpy(F.max_pool2d, x, *args, device=device), expected_values)
+    if dilation == 1:
+        x = batch(data.draw, (height, width), elements=st.floats(-4, 4))
+        k, s, p = args[:3]
+        out = pool_numpy(F.avg_pool2d, x, k, s, p, ceil_mode, device=device)
+        np.testing.assert_allclose(out, ref.avg_pool(x, k, s, p, ceil_mode, True, None), rtol=1e-12)
+
 @given(config=windows(dilation=False), data=st.data())
 def test_avg_pool_every_divisor_rule(device, config, data):
     L, k, s, p, _, ceil_mode = config

@@ -29,15 +29,18 @@ def _make(array, dtype, device, requires_grad):
 
 def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
     """A tensor of `size` (an int or a tuple) filled with `fill_value`; the dtype follows the value's type."""
-    values = np.full(_shape_arg((size,)) if isinstance(size, (tuple, list)) else (int(size),), fill_value)
-    default = {"b": np.dtype(bool), "i": int64, "u": int64}.get(values.dtype.kind, float32)
-    return _make(values, as_dtype(dtype) or default, device, requires_grad)
+    shape = _shape_arg((size,)) if isinstance(size, (tuple, list)) else (int(size),)
+    dtype = as_dtype(dtype) or {"b": np.dtype(bool), "i": int64, "u": int64}.get(np.asarray(fill_value).dtype.kind,
+                                                                                 float32)
+    return _make(np.full(shape, fill_value, dtype), dtype, device, requires_grad)
 
 def zeros(*size, dtype=None, device="cpu", requires_grad=False):
-    return _make(np.zeros(_shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
+    dtype = as_dtype(dtype) or float32
+    return _make(np.zeros(_shape_arg(size), dtype), dtype, device, requires_grad)
 
 def ones(*size, dtype=None, device="cpu", requires_grad=False):
-    return _make(np.ones(_shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
+    dtype = as_dtype(dtype) or float32
+    return _make(np.ones(_shape_arg(size), dtype), dtype, device, requires_grad)
 
 def randn(*size, dtype=None, device="cpu", requires_grad=False):
     """Standard normal samples."""

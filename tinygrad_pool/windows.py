@@ -6,6 +6,10 @@ dilation, ceil_mode) and adaptive windows both become such tables, and so do the
 average divisor. `cover_first[i]` and `cover_count[i]` list the outputs whose window spans input `i`, which
 lets a backward kernel gather into each input instead of scattering (no write races, no atomics).
 Tables always describe three dims; 1-d and 2-d pooling use leading dims of size one.
+
+`interior` marks, per dim, the outputs lo..hi-1 whose windows lie wholly inside the input: their taps are
+`o * stride + shift + j * step` for every `j < kernel`, an affine pattern that a CPU kernel can turn into vector
+code once stride and kernel are constants. Adaptive windows have no such run (lo = hi = 0).
 """
 import functools
 from dataclasses import dataclass, field
@@ -22,6 +26,7 @@ class Windows:
     factor: np.ndarray       # (3, max O) float64: the divisor of an average is the product of the three factors
     cover_first: np.ndarray  # (3, max L) int64: first output whose window spans input i
     cover_count: np.ndarray  # (3, max L) int64: how many consecutive outputs span input i
+    interior: np.ndarray     # (3, 5) int64: lo, hi, stride, kernel, shift of each dim's run of full windows
     has_empty_window: bool   # some window has no tap inside the input (only possible with dilation)
     device_copies: dict = field(default_factory=dict, repr=False)   # backends keep their uploaded copy here
 
@@ -35,6 +40,7 @@ class DimWindows:
     count: np.ndarray
     step: int
     factor: np.ndarray
+    interior: tuple = (0, 0, 1, 1, 0)   # lo, hi, stride, kernel, shift (see the module docstring)
 
 def output_length(length, kernel, stride, padding, dilation, ceil_mode):
     """PyTorch's pooling output length; below 1 means the configuration is invalid."""
@@ -58,7 +64,10 @@ def fixed_dim(length, kernel, stride, padding, dilation, ceil_mode, count_includ
     # window does not (count_include_pad=False). A ceil_mode window never counts what lies past length + padding.
     pooled = np.minimum(start + kernel, length + padding) - start
     factor = (pooled if count_include_pad else count).astype(np.float64)
-    return DimWindows(length, start, start + (kernel - 1) * dilation + 1, first, count, dilation, factor)
+    full = np.flatnonzero(count == kernel)     # a contiguous run: start grows with the output index
+    lo, hi = (int(full[0]), int(full[-1]) + 1) if len(full) else (0, 0)
+    return DimWindows(length, start, start + (kernel - 1) * dilation + 1, first, count, dilation, factor,
+                      interior=(lo, hi, stride, kernel, -padding))
 
 def adaptive_dim(length, out):
     """Adaptive windows: output i covers [floor(i*L/out), ceil((i+1)*L/out))."""
@@ -95,6 +104,7 @@ def combine(dims):
         step=np.array([d.step for d in dims], np.int64),
         factor=table([d.factor for d in dims], widest_out, np.float64),
         cover_first=table(cover_first, widest_in, np.int64), cover_count=table(cover_count, widest_in, np.int64),
+        interior=np.array([d.interior for d in dims], np.int64),
         has_empty_window=any(bool((d.count == 0).any()) for d in dims))
 
 @functools.lru_cache(maxsize=256)

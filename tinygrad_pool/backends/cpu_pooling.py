@@ -3,88 +3,255 @@
 Arrays arrive as (planes, D, H, W), planes = N * C, and the kernels run planes in parallel (`prange`), so each
 thread owns whole planes and the backward scatters never race. See `tinygrad_pool/windows.py` for the tables.
 
-The kernels sweep a whole output row at a time: for each input row that a window row touches, every output
-of the row folds in its taps from that input row. The innermost loops then read memory in order and keep
-their running values in a small row buffer, which the compiler turns into vector code. Max pooling finds the
-values first and the indices in a second pass, only when they are wanted: tracking an index beside every
-running maximum costs four times as much as the maximum itself. Average pooling is separable: sums over the
-W-windows of each input row first, then sums of those over the (D, H)-windows; its backward gathers over the
-outputs covering each input (the `cover_*` tables), so every input is written once.
+Both reductions are separable. A first pass reduces every input row over its W-windows into `across`
+(D, H, OW); a second folds the `across` rows that each (D, H)-window spans, elementwise, into the output row.
+A k x k window then costs k + k steps per output instead of k * k, and both passes become vector code:
+- the W pass sweeps the run of full windows with the common undilated (kernel, stride) pairs as constants,
+  which lets the compiler unroll the taps and vectorise across outputs; the clipped windows at the edges
+  read the tables. When the windows tile the rows exactly, the whole plane is swept as one long row.
+- the fold pass walks contiguous rows. Max pooling carries the index of each running max beside it only
+  in the kernel that returns indices; max is associative and both passes keep the first maximum (or the last
+  NaN), so the result equals a scan of the whole window in (d, h, w) order.
+Average pooling sums in float64; its backward gathers over the outputs covering each input (the `cover_*`
+tables), so every input is written once.
 """
 import numpy as np
 from numba import njit, prange
 
-@njit(parallel=True, cache=True)
-def _max_pool_kernel(x, first, count, step, out):
-    """The max over each window; a NaN wins (the update `v > best or v != v`)."""
-    planes = x.shape[0]
-    out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
-    for p in prange(planes):
-        best = np.empty(out_w, x.dtype)
-        for od in range(out_d):
-            d0, nd = first[0, od], count[0, od]
-            for oh in range(out_h):
-                h0, nh = first[1, oh], count[1, oh]
-                row = x[p, d0, h0]
-                for ow in range(out_w):
-                    best[ow] = row[first[2, ow]]
-                for jd in range(nd):
-                    for jh in range(nh):
-                        row = x[p, d0 + jd * step[0], h0 + jh * step[1]]
-                        for ow in range(out_w):
-                            w0 = first[2, ow]
-                            for jw in range(count[2, ow]):
-                                v = row[w0 + jw * step[2]]
-                                b = best[ow]
-                                best[ow] = v if (v > b or v != v) else b
-                out[p, od, oh, :] = best
+# --- max pooling: a max along W for every input row, then a max over the (D, H)-window's rows --------------------
+@njit(cache=True)
+def _wins(v, b):
+    """Whether tap value v replaces the running max b: a larger value, or any NaN (so a NaN wins, the last one)."""
+    return (v > b) | (v != v)
+
+@njit(cache=True)
+def _edge_max(row, first, count, step, lo, hi, best):
+    """Max over the taps of the outputs outside lo..hi-1 (the clipped windows), read from the window tables."""
+    for edge in (range(0, lo), range(hi, len(best))):
+        for ow in edge:
+            w = first[ow]
+            b = row[w]
+            for j in range(1, count[ow]):
+                v = row[w + j * step]
+                b = v if _wins(v, b) else b
+            best[ow] = b
+
+@njit(cache=True)
+def _full_max(row, stride, kernel, shift, step, start, stop, best):
+    """Max over the full windows start..stop-1, whose taps are ow * stride + shift + j * step. With stride,
+    kernel and step constants the tap loop unrolls and the output loop becomes vector code; indexing views
+    from 0 lets the compiler see that no index is negative (a negative one would wrap around)."""
+    taps = row[start * stride + shift:]
+    maxima = best[start:stop]
+    for i in range(stop - start):
+        w = i * stride
+        b = taps[w]
+        for j in range(1, kernel):
+            v = taps[w + j * step]
+            b = v if _wins(v, b) else b
+        maxima[i] = b
+
+@njit(cache=True)
+def _row_max(row, first, count, step, interior, best):
+    """The max of every W-window of one input row: full windows through _full_max, with the common undilated
+    (kernel, stride) pairs as constants; the clipped ones at the edges through the tables."""
+    lo, hi, stride, kernel, shift = interior
+    _edge_max(row, first, count, step, lo, hi, best)
+    if step == 1 and kernel == 2 and stride == 2:
+        _full_max(row, 2, 2, shift, 1, lo, hi, best)
+    elif step == 1 and kernel == 3 and stride == 2:
+        _full_max(row, 2, 3, shift, 1, lo, hi, best)
+    elif step == 1 and kernel == 3 and stride == 1:
+        _full_max(row, 1, 3, shift, 1, lo, hi, best)
+    else:
+        _full_max(row, stride, kernel, shift, step, lo, hi, best)
+
+@njit(cache=True)
+def _edge_argmax(row, offset, first, count, step, lo, hi, best, where):
+    """_edge_max that also keeps where each max sits (offset + w: a flat offset into the plane)."""
+    for edge in (range(0, lo), range(hi, len(best))):
+        for ow in edge:
+            w = first[ow]
+            b, i = row[w], w
+            for j in range(1, count[ow]):
+                v = row[w + j * step]
+                if _wins(v, b):
+                    b, i = v, w + j * step
+            best[ow] = b
+            where[ow] = offset + i
+
+@njit(cache=True)
+def _full_argmax(row, offset, stride, kernel, shift, step, start, stop, best, where):
+    """_full_max that also keeps where each max sits."""
+    origin = start * stride + shift
+    taps = row[origin:]
+    maxima, places = best[start:stop], where[start:stop]
+    for i in range(stop - start):
+        w = i * stride
+        b, tap = taps[w], 0
+        for j in range(1, kernel):
+            v = taps[w + j * step]
+            win = _wins(v, b)
+            b = v if win else b
+            tap = j if win else tap      # the tap number, not its offset: selecting constants is cheaper
+        maxima[i] = b
+        places[i] = offset + origin + w + tap * step
+
+@njit(cache=True)
+def _row_argmax(row, offset, first, count, step, interior, best, where):
+    """_row_max that also keeps where each max sits."""
+    lo, hi, stride, kernel, shift = interior
+    _edge_argmax(row, offset, first, count, step, lo, hi, best, where)
+    if step == 1 and kernel == 2 and stride == 2:
+        _full_argmax(row, offset, 2, 2, shift, 1, lo, hi, best, where)
+    elif step == 1 and kernel == 3 and stride == 2:
+        _full_argmax(row, offset, 2, 3, shift, 1, lo, hi, best, where)
+    elif step == 1 and kernel == 3 and stride == 1:
+        _full_argmax(row, offset, 1, 3, shift, 1, lo, hi, best, where)
+    else:
+        _full_argmax(row, offset, stride, kernel, shift, step, lo, hi, best, where)
+
+@njit(cache=True, inline="always")
+def _fold_max(row, kept, into):
+    """into = the elementwise max of row and kept, a NaN winning. `into` is never `kept`: storing the old value
+    back into the array it came from turns into masked stores, which are slow on AMD CPUs."""
+    for ow in range(len(into)):
+        v, b = row[ow], kept[ow]
+        into[ow] = v if _wins(v, b) else b
+
+@njit(cache=True, inline="always")
+def _fold_argmax(row, row_where, kept, kept_where, into, into_where):
+    """_fold_max that also carries where each max sits. Every operand is loaded before the selects: a load
+    inside a select's branch stops the loop from becoming vector code."""
+    for ow in range(len(into)):
+        v, b, here, there = row[ow], kept[ow], row_where[ow], kept_where[ow]
+        win = _wins(v, b)
+        into[ow] = v if win else b
+        into_where[ow] = here if win else there
+
+@njit(cache=True)
+def _sweeps(interior, rows, width, out_w):
+    """How the W pass walks a plane: as (sweeps, input length, output length, interior) of each sweep. Normally
+    one sweep per input row; but when the full W-windows tile every row exactly (all windows full and
+    stride * out_w == width), the plane's rows joined end to end form one long row with the same windows, and
+    a single sweep covers the plane (on short rows the per-row overhead costs more than the taps)."""
+    lo, hi, stride, kernel, shift = interior[2, 0], interior[2, 1], interior[2, 2], interior[2, 3], interior[2, 4]
+    if lo == 0 and hi == out_w and stride * out_w == width:
+        return 1, rows * width, rows * out_w, (0, rows * out_w, stride, kernel, shift)
+    return rows, width, out_w, (lo, hi, stride, kernel, shift)
 
 @njit(parallel=True, cache=True)
-def _max_pool_indices_kernel(x, values, first, count, step, indices):
-    """Where each window's max sits, as a flat offset into its plane: the first tap equal to the max in
-    (d, h, w) order (the running max only moves on a strictly larger value), or the last NaN when there is
-    one (a NaN is the max then). An all -inf window gives its first in-range tap."""
-    planes, _, height, width = x.shape
-    out_d, out_h, out_w = values.shape[1], values.shape[2], values.shape[3]
+def _max_pool_kernel(x, first, count, step, interior, out):
+    """The max over each window, separably: the W-window maxima of every input row (`across`), then the
+    elementwise max of the `across` rows that each (D, H)-window spans. Max is associative and a NaN wins
+    in both passes, so this equals the max over the whole window. The row folds alternate between two
+    scratch rows and end in the output row."""
+    planes, depth, height, width = x.shape
+    out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
+    sweeps, length, out_length, sweep_interior = _sweeps(interior, depth * height, width, out_w)
     for p in prange(planes):
-        found = np.empty(out_w, np.int64)
+        across = np.empty((depth, height, out_w), x.dtype)
+        scratch = np.empty((2, out_w), x.dtype)
+        plane, across_flat = x[p].reshape(-1), across.reshape(-1)
+        for r in range(sweeps):
+            _row_max(plane[r * length:(r + 1) * length], first[2], count[2], step[2], sweep_interior,
+                     across_flat[r * out_length:(r + 1) * out_length])
         for od in range(out_d):
             for oh in range(out_h):
-                target = values[p, od, oh]
-                found[:] = -1
-                for jd in range(count[0, od]):
-                    d = first[0, od] + jd * step[0]
-                    for jh in range(count[1, oh]):
-                        h = first[1, oh] + jh * step[1]
-                        row = x[p, d, h]
-                        base = (d * height + h) * width
-                        for ow in range(out_w):
-                            w0 = first[2, ow]
-                            for jw in range(count[2, ow]):
-                                w = w0 + jw * step[2]
-                                v = row[w]
-                                # Bitwise, not short-circuit: no branch to mispredict on random data.
-                                hit = (v != v) | ((v == target[ow]) & (found[ow] < 0))
-                                found[ow] = base + w if hit else found[ow]
-                indices[p, od, oh, :] = found
+                rows_h = count[1, oh]
+                taps = count[0, od] * rows_h
+                best = across[first[0, od], first[1, oh]]
+                for t in range(1, taps):
+                    d, h = first[0, od] + (t // rows_h) * step[0], first[1, oh] + (t % rows_h) * step[1]
+                    into = out[p, od, oh] if t == taps - 1 else scratch[t % 2]
+                    _fold_max(across[d, h], best, into)
+                    best = into
+                if taps == 1:
+                    out[p, od, oh, :] = best
 
 @njit(parallel=True, cache=True)
-def _avg_pool_kernel(x, first, count, factor, out):
-    """Window sums, separably: each input row's sums over the W-windows once (`across`), then the sum of those
-    rows over each (D, H)-window, divided by the product of the three per-dim divisor factors. A window of
-    k x k taps costs k + k adds per output instead of k * k. Sums run in float64."""
-    planes, depth, height, _ = x.shape
+def _max_pool_indices_kernel(x, first, count, step, interior, out, indices):
+    """_max_pool_kernel that also writes where each max sits, as a flat offset into its plane. Both passes
+    move only on a strictly larger value or a NaN, so the index is the first tap equal to the max in
+    (d, h, w) order, or the last NaN when there is one; an all -inf window gives its first in-range tap."""
+    planes, depth, height, width = x.shape
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
+    sweeps, length, out_length, sweep_interior = _sweeps(interior, depth * height, width, out_w)
+    for p in prange(planes):
+        across = np.empty((depth, height, out_w), x.dtype)
+        where = np.empty((depth, height, out_w), np.int64)
+        scratch, scratch_where = np.empty((2, out_w), x.dtype), np.empty((2, out_w), np.int64)
+        plane, across_flat, where_flat = x[p].reshape(-1), across.reshape(-1), where.reshape(-1)
+        for r in range(sweeps):
+            done = slice(r * out_length, (r + 1) * out_length)
+            _row_argmax(plane[r * length:(r + 1) * length], r * length, first[2], count[2], step[2],
+                        sweep_interior, across_flat[done], where_flat[done])
+        for od in range(out_d):
+            for oh in range(out_h):
+                rows_h = count[1, oh]
+                taps = count[0, od] * rows_h
+                best, found = across[first[0, od], first[1, oh]], where[first[0, od], first[1, oh]]
+                for t in range(1, taps):
+                    d, h = first[0, od] + (t // rows_h) * step[0], first[1, oh] + (t % rows_h) * step[1]
+                    last = t == taps - 1
+                    into = out[p, od, oh] if last else scratch[t % 2]
+                    into_where = indices[p, od, oh] if last else scratch_where[t % 2]
+                    _fold_argmax(across[d, h], where[d, h], best, found, into, into_where)
+                    best, found = into, into_where
+                if taps == 1:
+                    out[p, od, oh, :] = best
+                    indices[p, od, oh, :] = found
+
+# --- average pooling: sums along W for every input row, then sums over the (D, H)-window's rows -------------------
+@njit(cache=True)
+def _edge_sum(row, first, count, lo, hi, sums):
+    """Sums over the taps of the outputs outside lo..hi-1 (the clipped windows), read from the window tables."""
+    for edge in (range(0, lo), range(hi, len(sums))):
+        for ow in edge:
+            total = 0.0
+            for w in range(first[ow], first[ow] + count[ow]):
+                total += row[w]
+            sums[ow] = total
+
+@njit(cache=True)
+def _full_sum(row, stride, kernel, shift, start, stop, sums):
+    """Sums over the full windows start..stop-1 (see _full_max)."""
+    taps = row[start * stride + shift:]
+    totals = sums[start:stop]
+    for i in range(stop - start):
+        w = i * stride
+        total = 0.0
+        for j in range(kernel):
+            total += taps[w + j]
+        totals[i] = total
+
+@njit(cache=True)
+def _row_sum(row, first, count, interior, sums):
+    """The sum over every W-window of one input row, in float64 (see _row_max)."""
+    lo, hi, stride, kernel, shift = interior
+    _edge_sum(row, first, count, lo, hi, sums)
+    if kernel == 2 and stride == 2:
+        _full_sum(row, 2, 2, shift, lo, hi, sums)
+    elif kernel == 3 and stride == 2:
+        _full_sum(row, 2, 3, shift, lo, hi, sums)
+    elif kernel == 3 and stride == 1:
+        _full_sum(row, 1, 3, shift, lo, hi, sums)
+    else:
+        _full_sum(row, stride, kernel, shift, lo, hi, sums)
+
+@njit(parallel=True, cache=True)
+def _avg_pool_kernel(x, first, count, interior, factor, out):
+    """Window sums, separably: the W-window sums of every input row (`across`), then the sum of the `across`
+    rows each (D, H)-window spans, divided by the product of the three per-dim divisor factors."""
+    planes, depth, height, width = x.shape
+    out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
+    sweeps, length, out_length, sweep_interior = _sweeps(interior, depth * height, width, out_w)
     for p in prange(planes):
         across = np.empty((depth, height, out_w), np.float64)
-        for d in range(depth):
-            for h in range(height):
-                row = x[p, d, h]
-                for ow in range(out_w):
-                    total = 0.0
-                    for w in range(first[2, ow], first[2, ow] + count[2, ow]):
-                        total += row[w]
-                    across[d, h, ow] = total
+        plane, across_flat = x[p].reshape(-1), across.reshape(-1)
+        for r in range(sweeps):
+            _row_sum(plane[r * length:(r + 1) * length], first[2], count[2], sweep_interior,
+                     across_flat[r * out_length:(r + 1) * out_length])
         total_row = np.empty(out_w, np.float64)
         for od in range(out_d):
             for oh in range(out_h):
@@ -135,11 +302,12 @@ def max_pool(x, windows, with_indices):
     """(planes, D, H, W) -> values (planes, OD, OH, OW), and their int64 flat indices if asked for."""
     x = np.ascontiguousarray(x)
     out = np.empty((x.shape[0],) + windows.out_shape, x.dtype)
-    _max_pool_kernel(x, windows.first, windows.count, windows.step, out)
+    tables = (windows.first, windows.count, windows.step, windows.interior)
     if not with_indices:
+        _max_pool_kernel(x, *tables, out)
         return out, None
     indices = np.empty(out.shape, np.int64)
-    _max_pool_indices_kernel(x, out, windows.first, windows.count, windows.step, indices)
+    _max_pool_indices_kernel(x, *tables, out, indices)
     return out, indices
 
 def max_pool_backward(grad_out, indices, windows):
@@ -152,7 +320,7 @@ def max_pool_backward(grad_out, indices, windows):
 def avg_pool(x, windows, factor):
     x = np.ascontiguousarray(x)
     out = np.empty((x.shape[0],) + windows.out_shape, x.dtype)
-    _avg_pool_kernel(x, windows.first, windows.count, factor, out)
+    _avg_pool_kernel(x, windows.first, windows.count, windows.interior, factor, out)
     return out
 
 def avg_pool_backward(grad_out, windows, factor):
