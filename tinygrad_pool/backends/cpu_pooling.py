@@ -140,34 +140,44 @@ def _sweeps(interior, rows, width, out_w):
         return 1, rows * width, rows * out_w, (0, rows * out_w, stride, kernel, shift)
     return rows, width, out_w, (lo, hi, stride, kernel, shift)
 
+@njit(cache=True)
+def _padded(width):
+    """Fold rows are `width` rounded up to a multiple of 16 elements, so that a fold runs wholly as vector code:
+    the compiler leaves a shorter remainder to scalar code whose selects become branches, which mispredict on
+    random data (a 12-wide fold costs twice as much as a 16-wide one). The extra lanes read the next `across`
+    row, or the spare tail of the buffer, and are never copied out."""
+    return -(-width // 16) * 16
+
 @njit(parallel=True, cache=True)
 def _max_pool_kernel(x, first, count, step, interior, out):
-    """The max over each window, separably: the W-window maxima of every input row (`across`), then the
-    elementwise max of the `across` rows that each (D, H)-window spans. Max is associative and a NaN wins
-    in both passes, so this equals the max over the whole window. The row folds alternate between two
-    scratch rows and end in the output row."""
+    """The max over each window, separably: the W-window maxima of every input row (`across`, rows of out_w
+    one after another), then the elementwise max of the `across` rows that each (D, H)-window spans. Max is
+    associative and a NaN wins in both passes, so this equals the max over the whole window. The folds
+    alternate between two scratch rows."""
     planes, depth, height, width = x.shape
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
     sweeps, length, out_length, sweep_interior = _sweeps(interior, depth * height, width, out_w)
+    lanes = _padded(out_w)
     for p in prange(planes):
-        across = np.empty((depth, height, out_w), x.dtype)
-        scratch = np.empty((2, out_w), x.dtype)
-        plane, across_flat = x[p].reshape(-1), across.reshape(-1)
+        across = np.empty(depth * height * out_w + lanes, x.dtype)
+        scratch = np.empty((2, lanes), x.dtype)
+        plane = x[p].reshape(-1)
         for r in range(sweeps):
             _row_max(plane[r * length:(r + 1) * length], first[2], count[2], step[2], sweep_interior,
-                     across_flat[r * out_length:(r + 1) * out_length])
+                     across[r * out_length:(r + 1) * out_length])
         for od in range(out_d):
             for oh in range(out_h):
                 rows_h = count[1, oh]
-                taps = count[0, od] * rows_h
-                best = across[first[0, od], first[1, oh]]
-                for t in range(1, taps):
+                at = (first[0, od] * height + first[1, oh]) * out_w
+                best = across[at:at + lanes]
+                for t in range(1, count[0, od] * rows_h):
                     d, h = first[0, od] + (t // rows_h) * step[0], first[1, oh] + (t % rows_h) * step[1]
-                    into = out[p, od, oh] if t == taps - 1 else scratch[t % 2]
-                    _fold_max(across[d, h], best, into)
-                    best = into
-                if taps == 1:
-                    out[p, od, oh, :] = best
+                    at = (d * height + h) * out_w
+                    _fold_max(across[at:at + lanes], best, scratch[t % 2])
+                    best = scratch[t % 2]
+                row = out[p, od, oh]
+                for ow in range(out_w):
+                    row[ow] = best[ow]
 
 @njit(parallel=True, cache=True)
 def _max_pool_indices_kernel(x, first, count, step, interior, out, indices):
@@ -177,30 +187,31 @@ def _max_pool_indices_kernel(x, first, count, step, interior, out, indices):
     planes, depth, height, width = x.shape
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
     sweeps, length, out_length, sweep_interior = _sweeps(interior, depth * height, width, out_w)
+    lanes = _padded(out_w)
     for p in prange(planes):
-        across = np.empty((depth, height, out_w), x.dtype)
-        where = np.empty((depth, height, out_w), np.int64)
-        scratch, scratch_where = np.empty((2, out_w), x.dtype), np.empty((2, out_w), np.int64)
-        plane, across_flat, where_flat = x[p].reshape(-1), across.reshape(-1), where.reshape(-1)
+        across = np.empty(depth * height * out_w + lanes, x.dtype)
+        where = np.empty(depth * height * out_w + lanes, np.int64)
+        scratch, scratch_where = np.empty((2, lanes), x.dtype), np.empty((2, lanes), np.int64)
+        plane = x[p].reshape(-1)
         for r in range(sweeps):
             done = slice(r * out_length, (r + 1) * out_length)
             _row_argmax(plane[r * length:(r + 1) * length], r * length, first[2], count[2], step[2],
-                        sweep_interior, across_flat[done], where_flat[done])
+                        sweep_interior, across[done], where[done])
         for od in range(out_d):
             for oh in range(out_h):
                 rows_h = count[1, oh]
-                taps = count[0, od] * rows_h
-                best, found = across[first[0, od], first[1, oh]], where[first[0, od], first[1, oh]]
-                for t in range(1, taps):
+                at = (first[0, od] * height + first[1, oh]) * out_w
+                best, found = across[at:at + lanes], where[at:at + lanes]
+                for t in range(1, count[0, od] * rows_h):
                     d, h = first[0, od] + (t // rows_h) * step[0], first[1, oh] + (t % rows_h) * step[1]
-                    last = t == taps - 1
-                    into = out[p, od, oh] if last else scratch[t % 2]
-                    into_where = indices[p, od, oh] if last else scratch_where[t % 2]
-                    _fold_argmax(across[d, h], where[d, h], best, found, into, into_where)
-                    best, found = into, into_where
-                if taps == 1:
-                    out[p, od, oh, :] = best
-                    indices[p, od, oh, :] = found
+                    at = (d * height + h) * out_w
+                    _fold_argmax(across[at:at + lanes], where[at:at + lanes], best, found, scratch[t % 2],
+                                 scratch_where[t % 2])
+                    best, found = scratch[t % 2], scratch_where[t % 2]
+                row, row_indices = out[p, od, oh], indices[p, od, oh]
+                for ow in range(out_w):
+                    row[ow] = best[ow]
+                    row_indices[ow] = found[ow]
 
 # --- average pooling: sums along W for every input row, then sums over the (D, H)-window's rows -------------------
 @njit(cache=True)
