@@ -25,16 +25,20 @@ def _wins(v, b):
     return (v > b) | (v != v)
 
 @njit(cache=True)
-def _edge_max(row, first, count, step, lo, hi, best):
-    """Max over the taps of the outputs outside lo..hi-1 (the clipped windows), read from the window tables."""
-    for edge in (range(0, lo), range(hi, len(best))):
-        for ow in edge:
-            w = first[ow]
-            b = row[w]
-            for j in range(1, count[ow]):
-                v = row[w + j * step]
-                b = v if _wins(v, b) else b
-            best[ow] = b
+def _edge_max(plane, width, first, count, step, lo, hi, across):
+    """For every row of `plane` (rows of `width`), the max over the taps of its outputs outside lo..hi-1 (the
+    clipped windows), read from the window tables, into its row of `across` (rows of len(first))."""
+    out_w = len(first)
+    for r in range(len(plane) // width):
+        row, best = plane[r * width:(r + 1) * width], across[r * out_w:(r + 1) * out_w]
+        for edge in (range(0, lo), range(hi, out_w)):
+            for ow in edge:
+                w = first[ow]
+                b = row[w]
+                for j in range(1, count[ow]):
+                    v = row[w + j * step]
+                    b = v if _wins(v, b) else b
+                best[ow] = b
 
 @njit(cache=True)
 def _full_max(row, stride, kernel, shift, step, start, stop, best):
@@ -52,33 +56,33 @@ def _full_max(row, stride, kernel, shift, step, start, stop, best):
         maxima[i] = b
 
 @njit(cache=True)
-def _row_max(row, first, count, step, interior, best):
-    """The max of every W-window of one input row: full windows through _full_max, with the common undilated
-    (kernel, stride) pairs as constants; the clipped ones at the edges through the tables."""
-    lo, hi, stride, kernel, shift = interior
-    _edge_max(row, first, count, step, lo, hi, best)
+def _full_maxima(row, stride, kernel, shift, step, start, stop, best):
+    """_full_max, with the common undilated (kernel, stride) pairs as constants."""
     if step == 1 and kernel == 2 and stride == 2:
-        _full_max(row, 2, 2, shift, 1, lo, hi, best)
+        _full_max(row, 2, 2, shift, 1, start, stop, best)
     elif step == 1 and kernel == 3 and stride == 2:
-        _full_max(row, 2, 3, shift, 1, lo, hi, best)
+        _full_max(row, 2, 3, shift, 1, start, stop, best)
     elif step == 1 and kernel == 3 and stride == 1:
-        _full_max(row, 1, 3, shift, 1, lo, hi, best)
+        _full_max(row, 1, 3, shift, 1, start, stop, best)
     else:
-        _full_max(row, stride, kernel, shift, step, lo, hi, best)
+        _full_max(row, stride, kernel, shift, step, start, stop, best)
 
 @njit(cache=True)
-def _edge_argmax(row, offset, first, count, step, lo, hi, best, where):
-    """_edge_max that also keeps where each max sits (offset + w: a flat offset into the plane)."""
-    for edge in (range(0, lo), range(hi, len(best))):
-        for ow in edge:
-            w = first[ow]
-            b, i = row[w], w
-            for j in range(1, count[ow]):
-                v = row[w + j * step]
-                if _wins(v, b):
-                    b, i = v, w + j * step
-            best[ow] = b
-            where[ow] = offset + i
+def _edge_argmax(plane, width, first, count, step, lo, hi, across, where):
+    """_edge_max that also keeps where each max sits, as a flat offset into the plane."""
+    out_w = len(first)
+    for r in range(len(plane) // width):
+        row = plane[r * width:(r + 1) * width]
+        for edge in (range(0, lo), range(hi, out_w)):
+            for ow in edge:
+                w = first[ow]
+                b, i = row[w], w
+                for j in range(1, count[ow]):
+                    v = row[w + j * step]
+                    if _wins(v, b):
+                        b, i = v, w + j * step
+                across[r * out_w + ow] = b
+                where[r * out_w + ow] = r * width + i
 
 @njit(cache=True)
 def _full_argmax(row, offset, stride, kernel, shift, step, start, stop, best, where):
@@ -98,18 +102,16 @@ def _full_argmax(row, offset, stride, kernel, shift, step, start, stop, best, wh
         places[i] = offset + origin + w + tap * step
 
 @njit(cache=True)
-def _row_argmax(row, offset, first, count, step, interior, best, where):
-    """_row_max that also keeps where each max sits."""
-    lo, hi, stride, kernel, shift = interior
-    _edge_argmax(row, offset, first, count, step, lo, hi, best, where)
+def _full_argmaxima(row, offset, stride, kernel, shift, step, start, stop, best, where):
+    """_full_maxima that also keeps where each max sits."""
     if step == 1 and kernel == 2 and stride == 2:
-        _full_argmax(row, offset, 2, 2, shift, 1, lo, hi, best, where)
+        _full_argmax(row, offset, 2, 2, shift, 1, start, stop, best, where)
     elif step == 1 and kernel == 3 and stride == 2:
-        _full_argmax(row, offset, 2, 3, shift, 1, lo, hi, best, where)
+        _full_argmax(row, offset, 2, 3, shift, 1, start, stop, best, where)
     elif step == 1 and kernel == 3 and stride == 1:
-        _full_argmax(row, offset, 1, 3, shift, 1, lo, hi, best, where)
+        _full_argmax(row, offset, 1, 3, shift, 1, start, stop, best, where)
     else:
-        _full_argmax(row, offset, stride, kernel, shift, step, lo, hi, best, where)
+        _full_argmax(row, offset, stride, kernel, shift, step, start, stop, best, where)
 
 @njit(cache=True, inline="always")
 def _fold_max(row, kept, into):
@@ -131,14 +133,16 @@ def _fold_argmax(row, row_where, kept, kept_where, into, into_where):
 
 @njit(cache=True)
 def _sweeps(interior, rows, width, out_w):
-    """How the W pass walks a plane: as (sweeps, input length, output length, interior) of each sweep. Normally
-    one sweep per input row; but when the full W-windows tile every row exactly (all windows full and
-    stride * out_w == width), the plane's rows joined end to end form one long row with the same windows, and
-    a single sweep covers the plane (on short rows the per-row overhead costs more than the taps)."""
-    lo, hi, stride, kernel, shift = interior[2, 0], interior[2, 1], interior[2, 2], interior[2, 3], interior[2, 4]
-    if lo == 0 and hi == out_w and stride * out_w == width:
-        return 1, rows * width, rows * out_w, (0, rows * out_w, stride, kernel, shift)
-    return rows, width, out_w, (lo, hi, stride, kernel, shift)
+    """How the W pass walks a plane's full windows: (sweeps, input length, output length, first, stop) per
+    sweep. Normally one sweep per input row over its full windows first..stop-1. But when stride * out_w ==
+    width, the windows of the next row continue the same pattern, so the plane's rows joined end to end are one
+    long row: a single sweep covers every full window of the plane (on short rows the per-row overhead costs
+    more than the taps). It also computes the clipped windows at the inner row ends from taps of the
+    neighbouring row; the edge pass then overwrites those."""
+    lo, hi, stride = interior[2, 0], interior[2, 1], interior[2, 2]
+    if stride * out_w == width and lo < hi:
+        return 1, rows * width, rows * out_w, lo, rows * out_w - (out_w - hi)
+    return rows, width, out_w, lo, hi
 
 @njit(cache=True)
 def _padded(width):
@@ -156,15 +160,20 @@ def _max_pool_kernel(x, first, count, step, interior, out):
     alternate between two scratch rows."""
     planes, depth, height, width = x.shape
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
-    sweeps, length, out_length, sweep_interior = _sweeps(interior, depth * height, width, out_w)
+    rows, row_lo, row_hi = depth * height, interior[2, 0], interior[2, 1]
+    stride, kernel, shift = interior[2, 2], interior[2, 3], interior[2, 4]
+    sweeps, length, out_length, lo, hi = _sweeps(interior, rows, width, out_w)
+    clipped = row_lo > 0 or row_hi < out_w
     lanes = _padded(out_w)
     for p in prange(planes):
         across = np.empty(depth * height * out_w + lanes, x.dtype)
         scratch = np.empty((2, lanes), x.dtype)
         plane = x[p].reshape(-1)
         for r in range(sweeps):
-            _row_max(plane[r * length:(r + 1) * length], first[2], count[2], step[2], sweep_interior,
-                     across[r * out_length:(r + 1) * out_length])
+            _full_maxima(plane[r * length:(r + 1) * length], stride, kernel, shift, step[2], lo, hi,
+                         across[r * out_length:(r + 1) * out_length])
+        if clipped:
+            _edge_max(plane, width, first[2, :out_w], count[2], step[2], row_lo, row_hi, across)
         for od in range(out_d):
             for oh in range(out_h):
                 rows_h = count[1, oh]
@@ -186,7 +195,10 @@ def _max_pool_indices_kernel(x, first, count, step, interior, out, indices):
     (d, h, w) order, or the last NaN when there is one; an all -inf window gives its first in-range tap."""
     planes, depth, height, width = x.shape
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
-    sweeps, length, out_length, sweep_interior = _sweeps(interior, depth * height, width, out_w)
+    rows, row_lo, row_hi = depth * height, interior[2, 0], interior[2, 1]
+    stride, kernel, shift = interior[2, 2], interior[2, 3], interior[2, 4]
+    sweeps, length, out_length, lo, hi = _sweeps(interior, rows, width, out_w)
+    clipped = row_lo > 0 or row_hi < out_w
     lanes = _padded(out_w)
     for p in prange(planes):
         across = np.empty(depth * height * out_w + lanes, x.dtype)
@@ -195,8 +207,10 @@ def _max_pool_indices_kernel(x, first, count, step, interior, out, indices):
         plane = x[p].reshape(-1)
         for r in range(sweeps):
             done = slice(r * out_length, (r + 1) * out_length)
-            _row_argmax(plane[r * length:(r + 1) * length], r * length, first[2], count[2], step[2],
-                        sweep_interior, across[done], where[done])
+            _full_argmaxima(plane[r * length:(r + 1) * length], r * length, stride, kernel, shift, step[2], lo,
+                            hi, across[done], where[done])
+        if clipped:
+            _edge_argmax(plane, width, first[2, :out_w], count[2], step[2], row_lo, row_hi, across, where)
         for od in range(out_d):
             for oh in range(out_h):
                 rows_h = count[1, oh]
@@ -215,14 +229,17 @@ def _max_pool_indices_kernel(x, first, count, step, interior, out, indices):
 
 # --- average pooling: sums along W for every input row, then sums over the (D, H)-window's rows -------------------
 @njit(cache=True)
-def _edge_sum(row, first, count, lo, hi, sums):
-    """Sums over the taps of the outputs outside lo..hi-1 (the clipped windows), read from the window tables."""
-    for edge in (range(0, lo), range(hi, len(sums))):
-        for ow in edge:
-            total = 0.0
-            for w in range(first[ow], first[ow] + count[ow]):
-                total += row[w]
-            sums[ow] = total
+def _edge_sum(plane, width, first, count, lo, hi, across):
+    """For every row of `plane`, the sums over its clipped windows (see _edge_max), in float64."""
+    out_w = len(first)
+    for r in range(len(plane) // width):
+        row = plane[r * width:(r + 1) * width]
+        for edge in (range(0, lo), range(hi, out_w)):
+            for ow in edge:
+                total = 0.0
+                for w in range(first[ow], first[ow] + count[ow]):
+                    total += row[w]
+                across[r * out_w + ow] = total
 
 @njit(cache=True)
 def _full_sum(row, stride, kernel, shift, start, stop, sums):
@@ -237,18 +254,16 @@ def _full_sum(row, stride, kernel, shift, start, stop, sums):
         totals[i] = total
 
 @njit(cache=True)
-def _row_sum(row, first, count, interior, sums):
-    """The sum over every W-window of one input row, in float64 (see _row_max)."""
-    lo, hi, stride, kernel, shift = interior
-    _edge_sum(row, first, count, lo, hi, sums)
+def _full_sums(row, stride, kernel, shift, start, stop, sums):
+    """_full_sum, with the common (kernel, stride) pairs as constants."""
     if kernel == 2 and stride == 2:
-        _full_sum(row, 2, 2, shift, lo, hi, sums)
+        _full_sum(row, 2, 2, shift, start, stop, sums)
     elif kernel == 3 and stride == 2:
-        _full_sum(row, 2, 3, shift, lo, hi, sums)
+        _full_sum(row, 2, 3, shift, start, stop, sums)
     elif kernel == 3 and stride == 1:
-        _full_sum(row, 1, 3, shift, lo, hi, sums)
+        _full_sum(row, 1, 3, shift, start, stop, sums)
     else:
-        _full_sum(row, stride, kernel, shift, lo, hi, sums)
+        _full_sum(row, stride, kernel, shift, start, stop, sums)
 
 @njit(parallel=True, cache=True)
 def _avg_pool_kernel(x, first, count, interior, factor, out):
@@ -256,13 +271,18 @@ def _avg_pool_kernel(x, first, count, interior, factor, out):
     rows each (D, H)-window spans, divided by the product of the three per-dim divisor factors."""
     planes, depth, height, width = x.shape
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
-    sweeps, length, out_length, sweep_interior = _sweeps(interior, depth * height, width, out_w)
+    rows, row_lo, row_hi = depth * height, interior[2, 0], interior[2, 1]
+    stride, kernel, shift = interior[2, 2], interior[2, 3], interior[2, 4]
+    sweeps, length, out_length, lo, hi = _sweeps(interior, rows, width, out_w)
+    clipped = row_lo > 0 or row_hi < out_w
     for p in prange(planes):
         across = np.empty((depth, height, out_w), np.float64)
         plane, across_flat = x[p].reshape(-1), across.reshape(-1)
         for r in range(sweeps):
-            _row_sum(plane[r * length:(r + 1) * length], first[2], count[2], sweep_interior,
-                     across_flat[r * out_length:(r + 1) * out_length])
+            _full_sums(plane[r * length:(r + 1) * length], stride, kernel, shift, lo, hi,
+                       across_flat[r * out_length:(r + 1) * out_length])
+        if clipped:
+            _edge_sum(plane, width, first[2, :out_w], count[2], row_lo, row_hi, across_flat)
         total_row = np.empty(out_w, np.float64)
         for od in range(out_d):
             for oh in range(out_h):
