@@ -8,7 +8,7 @@ Both reductions are separable. A first pass reduces every input row over its W-w
 A k x k window then costs k + k steps per output instead of k * k, and both passes become vector code:
 - the W pass sweeps the run of full windows with the common undilated (kernel, stride) pairs as constants,
   which lets the compiler unroll the taps and vectorise across outputs; the clipped windows at the edges
-  read the tables. When the windows tile the rows exactly, the whole plane is swept as one long row.
+  read the tables. When stride * out_w == width, the whole plane is swept as one long row (`_sweeps`).
 - the fold pass walks contiguous rows. Max pooling carries the index of each running max beside it only
   in the kernel that returns indices; max is associative and both passes keep the first maximum (or the last
   NaN), so the result equals a scan of the whole window in (d, h, w) order.
