@@ -27,18 +27,18 @@ def _wins(v, b):
 @njit(cache=True)
 def _edge_max(plane, width, first, count, step, lo, hi, across):
     """For every row of `plane` (rows of `width`), the max over the taps of its outputs outside lo..hi-1 (the
-    clipped windows), read from the window tables, into its row of `across` (rows of len(first))."""
-    out_w = len(first)
-    for r in range(len(plane) // width):
-        row, best = plane[r * width:(r + 1) * width], across[r * out_w:(r + 1) * out_w]
-        for edge in (range(0, lo), range(hi, out_w)):
-            for ow in edge:
-                w = first[ow]
-                b = row[w]
+    clipped windows), read from the window tables, into its row of `across` (rows of len(first)). Column by
+    column: a few edge outputs per row, for many rows."""
+    out_w, rows = len(first), len(plane) // width
+    for edge in (range(0, lo), range(hi, out_w)):
+        for ow in edge:
+            for r in range(rows):
+                w = r * width + first[ow]
+                b = plane[w]
                 for j in range(1, count[ow]):
-                    v = row[w + j * step]
+                    v = plane[w + j * step]
                     b = v if _wins(v, b) else b
-                best[ow] = b
+                across[r * out_w + ow] = b
 
 @njit(cache=True)
 def _full_max(row, stride, kernel, shift, step, start, stop, best):
@@ -70,19 +70,18 @@ def _full_maxima(row, stride, kernel, shift, step, start, stop, best):
 @njit(cache=True)
 def _edge_argmax(plane, width, first, count, step, lo, hi, across, where):
     """_edge_max that also keeps where each max sits, as a flat offset into the plane."""
-    out_w = len(first)
-    for r in range(len(plane) // width):
-        row = plane[r * width:(r + 1) * width]
-        for edge in (range(0, lo), range(hi, out_w)):
-            for ow in edge:
-                w = first[ow]
-                b, i = row[w], w
+    out_w, rows = len(first), len(plane) // width
+    for edge in (range(0, lo), range(hi, out_w)):
+        for ow in edge:
+            for r in range(rows):
+                w = r * width + first[ow]
+                b, i = plane[w], w
                 for j in range(1, count[ow]):
-                    v = row[w + j * step]
+                    v = plane[w + j * step]
                     if _wins(v, b):
                         b, i = v, w + j * step
                 across[r * out_w + ow] = b
-                where[r * out_w + ow] = r * width + i
+                where[r * out_w + ow] = i
 
 @njit(cache=True)
 def _full_argmax(row, offset, stride, kernel, shift, step, start, stop, best, where):
@@ -231,14 +230,14 @@ def _max_pool_indices_kernel(x, first, count, step, interior, out, indices):
 @njit(cache=True)
 def _edge_sum(plane, width, first, count, lo, hi, across):
     """For every row of `plane`, the sums over its clipped windows (see _edge_max), in float64."""
-    out_w = len(first)
-    for r in range(len(plane) // width):
-        row = plane[r * width:(r + 1) * width]
-        for edge in (range(0, lo), range(hi, out_w)):
-            for ow in edge:
+    out_w, rows = len(first), len(plane) // width
+    for edge in (range(0, lo), range(hi, out_w)):
+        for ow in edge:
+            for r in range(rows):
+                start = r * width + first[ow]
                 total = 0.0
-                for w in range(first[ow], first[ow] + count[ow]):
-                    total += row[w]
+                for w in range(start, start + count[ow]):
+                    total += plane[w]
                 across[r * out_w + ow] = total
 
 @njit(cache=True)
@@ -283,16 +282,19 @@ def _avg_pool_kernel(x, first, count, interior, factor, out):
                        across_flat[r * out_length:(r + 1) * out_length])
         if clipped:
             _edge_sum(plane, width, first[2, :out_w], count[2], row_lo, row_hi, across_flat)
-        total_row = np.empty(out_w, np.float64)
+        total = np.empty(out_w, np.float64)
         for od in range(out_d):
             for oh in range(out_h):
-                total_row[:] = 0.0
+                for ow in range(out_w):
+                    total[ow] = 0.0
                 for d in range(first[0, od], first[0, od] + count[0, od]):
                     for h in range(first[1, oh], first[1, oh] + count[1, oh]):
-                        total_row += across[d, h]
-                divisor = factor[0, od] * factor[1, oh]
+                        row = across[d, h]
+                        for ow in range(out_w):
+                            total[ow] += row[ow]
+                divisor, averages = factor[0, od] * factor[1, oh], out[p, od, oh]
                 for ow in range(out_w):
-                    out[p, od, oh, ow] = total_row[ow] / (divisor * factor[2, ow])
+                    averages[ow] = total[ow] / (divisor * factor[2, ow])
 
 @njit(parallel=True, cache=True)
 def _max_pool_backward_kernel(grad_out, indices, grad_in):
