@@ -298,10 +298,14 @@ def _avg_pool_kernel(x, first, count, interior, factor, out):
 
 @njit(parallel=True, cache=True)
 def _max_pool_backward_kernel(grad_out, indices, grad_in):
-    """grad_in[plane, index] += grad_out: overlapping windows that chose the same input add up."""
+    """grad_in[plane, index] += grad_out: overlapping windows that chose the same input add up. Each plane is
+    zeroed just before its scatter, while it is in cache (zeroing the whole array first costs a pass over memory)."""
     for p in prange(grad_out.shape[0]):
+        plane = grad_in[p]
+        for i in range(len(plane)):
+            plane[i] = 0
         for o in range(grad_out.shape[1]):
-            grad_in[p, indices[p, o]] += grad_out[p, o]
+            plane[indices[p, o]] += grad_out[p, o]
 
 @njit(parallel=True, cache=True)
 def _avg_pool_backward_kernel(grad_out, factor, cover_first, cover_count, grad_in):
@@ -345,7 +349,7 @@ def max_pool(x, windows, with_indices):
 
 def max_pool_backward(grad_out, indices, windows):
     planes = grad_out.shape[0]
-    grad_in = np.zeros((planes, int(np.prod(windows.in_shape))), grad_out.dtype)
+    grad_in = np.empty((planes, int(np.prod(windows.in_shape))), grad_out.dtype)
     _max_pool_backward_kernel(np.ascontiguousarray(grad_out).reshape(planes, -1), indices.reshape(planes, -1),
                               grad_in)
     return grad_in.reshape((planes,) + windows.in_shape)
