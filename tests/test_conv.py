@@ -80,6 +80,38 @@ def test_conv_gradients_match_finite_differences(device, name, fn, xs, ws, bs):
     inputs = [Tensor(rng.standard_normal(s), dtype=tp.float64, requires_grad=True, device=device) for s in (xs, ws, bs)]
     assert gradcheck(fn, inputs)
 
+@settings(max_examples=30)
+@given(data=st.data())
+def test_winograd_3x3_convolutions_match_the_naive_loops(data):
+    """2-d 3x3 stride-1 convolutions with at least 4 channels take the CPU's Winograd path: odd and even sizes,
+    every padding it serves, bias or none, float64 and float32; and its input gradient."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 100)))
+    c_in, c_out = data.draw(st.integers(4, 6)), data.draw(st.integers(4, 6))
+    padding = data.draw(st.sampled_from([0, 1, 2, (1, 0), (2, 1), "same"]))
+    pads = [(1, 1)] * 2 if padding == "same" else [(p, p) for p in np.broadcast_to(padding, 2)]
+    spatial = tuple(data.draw(st.integers(max(1, 3 - a - r), 9)) for a, r in pads)
+    x = rng.standard_normal((data.draw(st.integers(1, 3)), c_in) + spatial)
+    w, b = rng.standard_normal((c_out, c_in, 3, 3)), rng.standard_normal(c_out) if data.draw(st.booleans()) else None
+    expected = naive_conv(x, w, b, (1, 1), pads, (1, 1), 1)
+    for dtype, tolerance in ((tp.float64, 1e-10), (tp.float32, 1e-4)):
+        t = lambda a: None if a is None else Tensor(a, dtype=dtype)  # noqa: E731
+        ours = F.conv2d(t(x), t(w), t(b), padding=padding).numpy()
+        np.testing.assert_allclose(ours, expected, rtol=tolerance, atol=tolerance)
+    xt = Tensor(x, dtype=tp.float64, requires_grad=True)
+    out = F.conv2d(xt, Tensor(w, dtype=tp.float64), padding=padding)
+    g = rng.standard_normal(out.shape)
+    out.backward(Tensor(g))
+    # The input gradient is the adjoint of the forward: <conv(x), g> = <x, grad_x> for every x.
+    probe = rng.standard_normal(x.shape)
+    np.testing.assert_allclose(np.sum(naive_conv(probe, w, None, (1, 1), pads, (1, 1), 1) * g),
+                               np.sum(probe * xt.grad.numpy()), rtol=1e-10)
+
+def test_winograd_gradients_match_finite_differences():
+    rng = np.random.default_rng(0)
+    inputs = [Tensor(rng.standard_normal(s), dtype=tp.float64, requires_grad=True)
+              for s in ((2, 4, 5, 4), (4, 4, 3, 3), (4,))]
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=(1, 2)), inputs)
+
 ERRORS = [
     (lambda x, w: F.conv2d(x, w[:, :2]), ValueError, r"3 channels but weight \(4, 2, 3, 3\)"),
     (lambda x, w: F.conv2d(x, w, groups=2), ValueError, "groups=2 must divide"),

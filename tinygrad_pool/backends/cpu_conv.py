@@ -22,6 +22,8 @@ import functools
 import numpy as np
 from numba import get_num_threads, njit, prange
 
+from .cpu_winograd import conv3x3
+
 @njit(cache=True)
 def _split_row(r, kd, kh, kw):
     jw = r % kw
@@ -262,9 +264,19 @@ def _plan(x, out_channels, geometry, span):
     chunk = max(1, min(-(-x.shape[0] // workers), CHUNK_ELEMENTS // max(per_sample, 1)))
     return chunk, workers
 
+def _winograd_serves(geometry, groups, in_shape, w_shape):
+    """Whether cpu_winograd computes this convolution: 2-d 3x3, stride 1, no dilation, one group, padding of at
+    most 2 on each side, and at least 4 channels in and out (with fewer, its 16 products are too thin to win)."""
+    kernel, stride, pad, dilation, out_shape = geometry
+    return (tuple(kernel) == (1, 3, 3) and tuple(stride) == (1, 1, 1) and tuple(dilation) == (1, 1, 1)
+            and groups == 1 and min(w_shape[:2]) >= 4 and pad[0] == 0 and in_shape[0] == out_shape[0] == 1
+            and all(0 <= pad[i] <= 2 and 0 <= out_shape[i] + 2 - in_shape[i] - pad[i] <= 2 for i in (1, 2)))
+
 def conv_forward(x, w, bias, geometry, groups):
     """x (N, C, D, H, W), w (C_out, C/G, KD, KH, KW), bias (C_out,) or None -> (N, C_out, OD, OH, OW).
     geometry = (kernel, stride, pad_left, dilation, out_shape), each three ints."""
+    if _winograd_serves(geometry, groups, x.shape[2:], w.shape):
+        return conv3x3(x[:, :, 0], w[:, :, 0], bias, geometry[2][1:], geometry[4][1:])[:, :, None]
     kernel, stride, pad, dilation, out_shape = _geometry(geometry)
     wide, padded, column_of = _layout(geometry)
     x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], -1)
@@ -277,7 +289,14 @@ def conv_forward(x, w, bias, geometry, groups):
     return out.reshape(out.shape[:2] + tuple(geometry[4]))
 
 def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, need_bias):
-    """(grad_x, grad_w, grad_bias) of conv_forward; None for a gradient that is not needed."""
+    """(grad_x, grad_w, grad_bias) of conv_forward; None for a gradient that is not needed. Where Winograd
+    serves the convolution, grad_x is one too: grad_out, padded by 2 - pad, correlated with the flipped,
+    transposed kernel (docs/convolution.md)."""
+    if need_input and _winograd_serves(geometry, groups, x.shape[2:], w.shape):
+        flipped = np.ascontiguousarray(w[:, :, 0, ::-1, ::-1].transpose(1, 0, 2, 3))
+        grad_x = conv3x3(grad_out[:, :, 0], flipped, None, tuple(2 - p for p in geometry[2][1:]), x.shape[3:])
+        return (grad_x[:, :, None],) + conv_backward(x, w, grad_out, geometry, groups, False, need_weight,
+                                                    need_bias)[1:]
     kernel, stride, pad, dilation, out_shape = _geometry(geometry)
     wide, padded, column_of = _layout(geometry)
     x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], -1)
