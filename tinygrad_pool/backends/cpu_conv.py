@@ -11,6 +11,9 @@ product reads them back from memory). Each thread (`prange` over workers) takes 
 reuses its own buffers for all of them; its products are single-threaded BLAS calls (see `cpu_blas.py`).
 The backward pass rebuilds each chunk's columns instead of saving them, for the same reason.
 
+2-d 3x3 stride-1 convolutions with enough channels take Winograd's F(2x2, 3x3) instead (`cpu_winograd.py`),
+for the forward pass and the input gradient; their weight gradient stays here.
+
 Stride-1 convolutions (the common case) use *wide* columns: lay each sample out flat (zero-padded first when
 there is padding) and let output position (od, oh, ow) sit at column (od * PH + oh) * PW + ow, as if the output
 were as wide as the padded input. Then every row of the columns is one contiguous slice of the flat sample,
@@ -308,7 +311,7 @@ def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, nee
     else:
         chunk, workers = 1, 1
     grad_w_t = np.zeros((workers, groups, rows, per_group) if need_weight else (0, 0, 0, 0), x.dtype)
-    if g.size:
+    if g.size and (need_input or need_weight):
         _conv_backward(x, w2, g, groups, chunk, workers, kernel, stride, pad, dilation, out_shape, wide, padded,
                        column_of, grad_x, grad_w_t)
     grad_w = grad_w_t.sum(axis=0).transpose(0, 2, 1).reshape(w.shape) if need_weight else None
