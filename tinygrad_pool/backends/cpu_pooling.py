@@ -25,11 +25,12 @@ def _wins(v, b):
     return (v > b) | (v != v)
 
 @njit(cache=True)
-def _edge_max(plane, width, first, count, step, lo, hi, across):
-    """For every row of `plane` (rows of `width`), the max over the taps of its outputs outside lo..hi-1 (the
-    clipped windows), read from the window tables, into its row of `across` (rows of len(first)). Column by
-    column: a few edge outputs per row, for many rows."""
-    out_w, rows = len(first), len(plane) // width
+def _edge_max(plane, width, first, count, step, interior, across):
+    """For every row of `plane` (rows of `width`), the max over the taps of its outputs outside the run of full
+    windows interior[0]..interior[1]-1 (the clipped windows), read from the window tables, into its row of
+    `across` (rows of len(first)). Column by column: a few edge outputs per row, for many rows; none at all
+    when every window is full."""
+    out_w, rows, lo, hi = len(first), len(plane) // width, interior[0], interior[1]
     for edge in (range(0, lo), range(hi, out_w)):
         for ow in edge:
             for r in range(rows):
@@ -56,8 +57,10 @@ def _full_max(row, stride, kernel, shift, step, start, stop, best):
         maxima[i] = b
 
 @njit(cache=True)
-def _full_maxima(row, stride, kernel, shift, step, start, stop, best):
-    """_full_max, with the common undilated (kernel, stride) pairs as constants."""
+def _full_maxima(row, interior, step, start, stop, best):
+    """_full_max over windows start..stop-1 of the W-dim run `interior` (lo, hi, stride, kernel, shift), with the
+    common undilated (kernel, stride) pairs as constants."""
+    stride, kernel, shift = interior[2], interior[3], interior[4]
     if step == 1 and kernel == 2 and stride == 2:
         _full_max(row, 2, 2, shift, 1, start, stop, best)
     elif step == 1 and kernel == 3 and stride == 2:
@@ -68,9 +71,9 @@ def _full_maxima(row, stride, kernel, shift, step, start, stop, best):
         _full_max(row, stride, kernel, shift, step, start, stop, best)
 
 @njit(cache=True)
-def _edge_argmax(plane, width, first, count, step, lo, hi, across, where):
+def _edge_argmax(plane, width, first, count, step, interior, across, where):
     """_edge_max that also keeps where each max sits, as a flat offset into the plane."""
-    out_w, rows = len(first), len(plane) // width
+    out_w, rows, lo, hi = len(first), len(plane) // width, interior[0], interior[1]
     for edge in (range(0, lo), range(hi, out_w)):
         for ow in edge:
             for r in range(rows):
@@ -101,8 +104,9 @@ def _full_argmax(row, offset, stride, kernel, shift, step, start, stop, best, wh
         places[i] = offset + origin + w + tap * step
 
 @njit(cache=True)
-def _full_argmaxima(row, offset, stride, kernel, shift, step, start, stop, best, where):
+def _full_argmaxima(row, offset, interior, step, start, stop, best, where):
     """_full_maxima that also keeps where each max sits."""
+    stride, kernel, shift = interior[2], interior[3], interior[4]
     if step == 1 and kernel == 2 and stride == 2:
         _full_argmax(row, offset, 2, 2, shift, 1, start, stop, best, where)
     elif step == 1 and kernel == 3 and stride == 2:
@@ -159,20 +163,16 @@ def _max_pool_kernel(x, first, count, step, interior, out):
     alternate between two scratch rows."""
     planes, depth, height, width = x.shape
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
-    rows, row_lo, row_hi = depth * height, interior[2, 0], interior[2, 1]
-    stride, kernel, shift = interior[2, 2], interior[2, 3], interior[2, 4]
-    sweeps, length, out_length, lo, hi = _sweeps(interior, rows, width, out_w)
-    clipped = row_lo > 0 or row_hi < out_w
+    sweeps, length, out_length, lo, hi = _sweeps(interior, depth * height, width, out_w)
     lanes = _padded(out_w)
     for p in prange(planes):
         across = np.empty(depth * height * out_w + lanes, x.dtype)
         scratch = np.empty((2, lanes), x.dtype)
         plane = x[p].reshape(-1)
         for r in range(sweeps):
-            _full_maxima(plane[r * length:(r + 1) * length], stride, kernel, shift, step[2], lo, hi,
+            _full_maxima(plane[r * length:(r + 1) * length], interior[2], step[2], lo, hi,
                          across[r * out_length:(r + 1) * out_length])
-        if clipped:
-            _edge_max(plane, width, first[2, :out_w], count[2], step[2], row_lo, row_hi, across)
+        _edge_max(plane, width, first[2, :out_w], count[2], step[2], interior[2], across)
         for od in range(out_d):
             for oh in range(out_h):
                 rows_h = count[1, oh]
@@ -194,10 +194,7 @@ def _max_pool_indices_kernel(x, first, count, step, interior, out, indices):
     (d, h, w) order, or the last NaN when there is one; an all -inf window gives its first in-range tap."""
     planes, depth, height, width = x.shape
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
-    rows, row_lo, row_hi = depth * height, interior[2, 0], interior[2, 1]
-    stride, kernel, shift = interior[2, 2], interior[2, 3], interior[2, 4]
-    sweeps, length, out_length, lo, hi = _sweeps(interior, rows, width, out_w)
-    clipped = row_lo > 0 or row_hi < out_w
+    sweeps, length, out_length, lo, hi = _sweeps(interior, depth * height, width, out_w)
     lanes = _padded(out_w)
     for p in prange(planes):
         across = np.empty(depth * height * out_w + lanes, x.dtype)
@@ -206,10 +203,9 @@ def _max_pool_indices_kernel(x, first, count, step, interior, out, indices):
         plane = x[p].reshape(-1)
         for r in range(sweeps):
             done = slice(r * out_length, (r + 1) * out_length)
-            _full_argmaxima(plane[r * length:(r + 1) * length], r * length, stride, kernel, shift, step[2], lo,
-                            hi, across[done], where[done])
-        if clipped:
-            _edge_argmax(plane, width, first[2, :out_w], count[2], step[2], row_lo, row_hi, across, where)
+            _full_argmaxima(plane[r * length:(r + 1) * length], r * length, interior[2], step[2], lo, hi,
+                            across[done], where[done])
+        _edge_argmax(plane, width, first[2, :out_w], count[2], step[2], interior[2], across, where)
         for od in range(out_d):
             for oh in range(out_h):
                 rows_h = count[1, oh]
@@ -228,9 +224,9 @@ def _max_pool_indices_kernel(x, first, count, step, interior, out, indices):
 
 # --- average pooling: sums along W for every input row, then sums over the (D, H)-window's rows -------------------
 @njit(cache=True)
-def _edge_sum(plane, width, first, count, lo, hi, across):
+def _edge_sum(plane, width, first, count, interior, across):
     """For every row of `plane`, the sums over its clipped windows (see _edge_max), in float64."""
-    out_w, rows = len(first), len(plane) // width
+    out_w, rows, lo, hi = len(first), len(plane) // width, interior[0], interior[1]
     for edge in (range(0, lo), range(hi, out_w)):
         for ow in edge:
             for r in range(rows):
@@ -253,8 +249,9 @@ def _full_sum(row, stride, kernel, shift, start, stop, sums):
         totals[i] = total
 
 @njit(cache=True)
-def _full_sums(row, stride, kernel, shift, start, stop, sums):
-    """_full_sum, with the common (kernel, stride) pairs as constants."""
+def _full_sums(row, interior, start, stop, sums):
+    """_full_sum, with the common (kernel, stride) pairs as constants (see _full_maxima)."""
+    stride, kernel, shift = interior[2], interior[3], interior[4]
     if kernel == 2 and stride == 2:
         _full_sum(row, 2, 2, shift, start, stop, sums)
     elif kernel == 3 and stride == 2:
@@ -270,18 +267,14 @@ def _avg_pool_kernel(x, first, count, interior, factor, out):
     rows each (D, H)-window spans, divided by the product of the three per-dim divisor factors."""
     planes, depth, height, width = x.shape
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
-    rows, row_lo, row_hi = depth * height, interior[2, 0], interior[2, 1]
-    stride, kernel, shift = interior[2, 2], interior[2, 3], interior[2, 4]
-    sweeps, length, out_length, lo, hi = _sweeps(interior, rows, width, out_w)
-    clipped = row_lo > 0 or row_hi < out_w
+    sweeps, length, out_length, lo, hi = _sweeps(interior, depth * height, width, out_w)
     for p in prange(planes):
         across = np.empty((depth, height, out_w), np.float64)
         plane, across_flat = x[p].reshape(-1), across.reshape(-1)
         for r in range(sweeps):
-            _full_sums(plane[r * length:(r + 1) * length], stride, kernel, shift, lo, hi,
+            _full_sums(plane[r * length:(r + 1) * length], interior[2], lo, hi,
                        across_flat[r * out_length:(r + 1) * out_length])
-        if clipped:
-            _edge_sum(plane, width, first[2, :out_w], count[2], row_lo, row_hi, across_flat)
+        _edge_sum(plane, width, first[2, :out_w], count[2], interior[2], across_flat)
         total = np.empty(out_w, np.float64)
         for od in range(out_d):
             for oh in range(out_h):
