@@ -181,13 +181,17 @@ def test_non_contiguous_input_gives_the_same_result(device):
 
 @pytest.mark.cuda
 @pytest.mark.skipif(not CUDA, reason="no CUDA")
-def test_cuda_matches_cpu():
+@pytest.mark.parametrize("w_shape,kwargs", [
+    ((6, 2, 3, 3), dict(stride=(1, 2), padding=1, dilation=(2, 1), groups=2)),
+    ((5, 4, 3, 3), dict(padding=1)),     # the CPU's Winograd path, forward and input gradient
+], ids=["im2col", "winograd"])
+def test_cuda_matches_cpu(w_shape, kwargs):
     rng = np.random.default_rng(0)
-    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in ((2, 4, 6, 5), (6, 2, 3, 3), (6,)))
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in ((2, 4, 6, 5), w_shape, w_shape[:1]))
     grads = {}
     for device in ("cpu", "cuda"):
         leaves = [Tensor(a, requires_grad=True, device=device) for a in (x, w, b)]
-        out = F.conv2d(*leaves, stride=(1, 2), padding=1, dilation=(2, 1), groups=2)
+        out = F.conv2d(*leaves, **kwargs)
         out.backward(Tensor(np.ones(out.shape, np.float32), device=device))
         grads[device] = [out.numpy()] + [leaf.grad.numpy() for leaf in leaves]
     for ours, theirs in zip(grads["cuda"], grads["cpu"]):
