@@ -27,20 +27,25 @@ def _make(array, dtype, device, requires_grad):
     out.requires_grad = requires_grad
     return out
 
+def _filled(shape, value, dtype, device, requires_grad):
+    """Filled where it lives: a GPU tensor is filled by a kernel, not copied over from the host."""
+    device = normalize_device(device)
+    out = Tensor._wrap(get_backend(device).full(shape, value, dtype), device)
+    out.requires_grad = requires_grad
+    return out
+
 def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
     """A tensor of `size` (an int or a tuple) filled with `fill_value`; the dtype follows the value's type."""
     shape = _shape_arg((size,)) if isinstance(size, (tuple, list)) else (int(size),)
     dtype = as_dtype(dtype) or {"b": np.dtype(bool), "i": int64, "u": int64}.get(np.asarray(fill_value).dtype.kind,
                                                                                  float32)
-    return _make(np.full(shape, fill_value, dtype), dtype, device, requires_grad)
+    return _filled(shape, fill_value, dtype, device, requires_grad)
 
 def zeros(*size, dtype=None, device="cpu", requires_grad=False):
-    dtype = as_dtype(dtype) or float32
-    return _make(np.zeros(_shape_arg(size), dtype), dtype, device, requires_grad)
+    return _filled(_shape_arg(size), 0, as_dtype(dtype) or float32, device, requires_grad)
 
 def ones(*size, dtype=None, device="cpu", requires_grad=False):
-    dtype = as_dtype(dtype) or float32
-    return _make(np.ones(_shape_arg(size), dtype), dtype, device, requires_grad)
+    return _filled(_shape_arg(size), 1, as_dtype(dtype) or float32, device, requires_grad)
 
 def randn(*size, dtype=None, device="cpu", requires_grad=False):
     """Standard normal samples."""
