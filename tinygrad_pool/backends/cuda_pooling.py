@@ -26,9 +26,9 @@ def _split(i, d, h, w):
     return i // d, i % d, ih, iw
 
 @cuda.jit(cache=True)
-def _max_pool_kernel(x, in_d, in_h, in_w, first, count, step, out, indices, out_d, out_h, out_w):
+def _max_pool_kernel(x, in_d, in_h, in_w, first, count, step, out, with_indices, indices, out_d, out_h, out_w):
     i = cuda.grid(1)
-    if i >= indices.size:
+    if i >= out.size:
         return
     p, od, oh, ow = _split(i, out_d, out_h, out_w)
     d0, h0, w0 = first[0, od], first[1, oh], first[2, ow]
@@ -47,7 +47,8 @@ def _max_pool_kernel(x, in_d, in_h, in_w, first, count, step, out, indices, out_
                     best = v
                     best_index = index
     out[i] = best
-    indices[i] = best_index
+    if with_indices:
+        indices[i] = best_index
 
 @cuda.jit(cache=True)
 def _avg_pool_kernel(x, in_d, in_h, in_w, first, count, factor, out, out_d, out_h, out_w):
@@ -100,14 +101,14 @@ def _avg_pool_backward_kernel(grad_out, out_d, out_h, out_w, cover_first, cover_
     grad_in[i] = total
 
 def max_pool(x, windows, with_indices):
-    """Values and indices in one pass (a GPU thread per output hides the index bookkeeping)."""
+    """Values, and their indices if asked for: writing the int64 indices costs more than reading the input."""
     first, count, step, _, _ = _tables(windows)
     shape = (x.shape[0],) + windows.out_shape
-    out, indices = _empty(shape, x.dtype), _empty(shape, np.int64)
+    out, indices = _empty(shape, x.dtype), _empty(shape if with_indices else (1,), np.int64)
     if out.size:
         _max_pool_kernel[_blocks(out.size), THREADS](x.buffer, *windows.in_shape, first, count, step, out.buffer,
-                                                     indices.buffer, *windows.out_shape)
-    return out, indices
+                                                     with_indices, indices.buffer, *windows.out_shape)
+    return out, (indices if with_indices else None)
 
 def max_pool_backward(grad_out, indices, windows):
     _, _, _, cover_first, cover_count = _tables(windows)
