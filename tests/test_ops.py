@@ -10,7 +10,7 @@ from hypothesis.extra import numpy as hnp
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import Tensor
-from conftest import tolerance
+from conftest import CUDA, SIMULATED, tolerance
 
 FLOATS = st.sampled_from([np.float32, np.float64])
 
@@ -218,6 +218,41 @@ def test_matmul_vectors_and_errors(device):
         Tensor(np.ones((2, 1, 3)), device=device) @ Tensor(np.ones((3, 3, 1)), device=device)
     with pytest.raises(TypeError, match="float32 and float64"):
         Tensor(a, device=device) @ Tensor(a.T, dtype=tp.float64, device=device)
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not CUDA, reason="no CUDA (set NUMBA_ENABLE_CUDASIM=1)")
+@given(data=st.data())
+def test_cuda_matmul_reads_transposed_operands_and_splits_long_products(data):
+    """The register-tiled kernel across tile edges, with either operand stored transposed, and a K long enough
+    to be cut into partial products that are summed afterwards."""
+    from tinygrad_pool.backends import cuda as backend, cuda_matmul
+    dtype, transpose_a, transpose_b = data.draw(FLOATS), data.draw(st.booleans()), data.draw(st.booleans())
+    batch, m, n = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 9)), data.draw(st.integers(1, 9))
+    k = data.draw(st.sampled_from([0, 3, 2 * cuda_matmul.MIN_SPLIT_K + 5]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    a = rng.standard_normal((batch, k, m) if transpose_a else (batch, m, k)).astype(dtype)
+    b = rng.standard_normal((batch, n, k) if transpose_b else (batch, k, n)).astype(dtype)
+    expected = np.matmul(a.swapaxes(1, 2) if transpose_a else a, b.swapaxes(1, 2) if transpose_b else b)
+    out = backend.matmul(backend.asarray(a), backend.asarray(b), transpose_a, transpose_b)
+    np.testing.assert_allclose(backend.to_numpy(out), expected, **(tolerance(dtype) if dtype == np.float64 else
+                                                                    dict(rtol=1e-4, atol=1e-4)))
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not CUDA or SIMULATED, reason="needs a GPU: the simulator has no device memory to reuse")
+def test_cuda_memory_hands_out_only_blocks_of_dead_arrays():
+    import gc
+    from tinygrad_pool.backends.cuda_memory import device_buffer
+    first = device_buffer(1000, np.float32)
+    address = first.device_ctypes_pointer.value
+    assert device_buffer(1000, np.float32).device_ctypes_pointer.value != address   # `first` is alive
+    del first
+    gc.collect()
+    assert device_buffer(999, np.float32).device_ctypes_pointer.value == address    # same rounded size: reused
+    x = Tensor(np.arange(1000, dtype=np.float32), device="cuda")
+    doubled = x * 2
+    del x
+    gc.collect()
+    assert (Tensor(np.ones(1000, np.float32), device="cuda") + doubled).tolist() == (np.arange(1000) * 2 + 1).tolist()
 
 def test_broadcast_shape_mismatch_names_the_shapes(device):
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(4,\)|\(4,\).*\(2, 3\)"):

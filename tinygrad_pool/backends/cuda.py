@@ -10,13 +10,16 @@ import builtins
 import math
 
 import numpy as np
-from numba import config, cuda, float32, float64, int64
+from numba import config, cuda, float64
+
+from .cuda_memory import device_buffer
 
 name = "cuda"
 MAX_DIMS = 8
 # The simulator (NUMBA_ENABLE_CUDASIM=1) runs each GPU thread as a Python thread: smaller blocks keep tests fast.
 THREADS = 32 if config.ENABLE_CUDASIM else 256
-TILE = 4 if config.ENABLE_CUDASIM else 16
+# Small tensors make small grids by design; numba would warn on each such launch (and pay for the warning).
+config.CUDA_LOW_OCCUPANCY_WARNINGS = 0
 
 class CudaArray:
     """A contiguous array in GPU memory: a flat numba device buffer and the shape it stands for."""
@@ -37,7 +40,7 @@ class CudaArray:
 
 def _empty(shape, dtype):
     shape = tuple(int(s) for s in shape)
-    return CudaArray(cuda.device_array(builtins.max(math.prod(shape), 1), dtype=np.dtype(dtype)), shape)
+    return CudaArray(device_buffer(builtins.max(math.prod(shape), 1), dtype), shape)
 
 def _blocks(n):
     return (n + THREADS - 1) // THREADS
@@ -75,7 +78,10 @@ def _offset(i, shape, strides):
 # --- creation and transfer -------------------------------------------------------------------------------------
 def asarray(array):
     array = np.asarray(array, order="C")
-    return CudaArray(cuda.to_device(array.reshape(-1) if array.size else np.zeros(1, array.dtype)), array.shape)
+    out = _empty(array.shape, array.dtype)
+    if array.size:
+        out.buffer.copy_to_device(array.reshape(-1))
+    return out
 
 def to_numpy(x):
     return x.buffer.copy_to_host()[:x.size].reshape(x.shape)
@@ -494,48 +500,8 @@ def argmax(x, axis, keepdims):
 def argmin(x, axis, keepdims):
     return _arg_extreme(MIN, x, axis, keepdims)
 
-# --- matmul ----------------------------------------------------------------------------------------------------
-def _make_tiled_matmul(element_type):
-    """A batched (B, M, K) @ (B, K, N) kernel that stages TILE x TILE blocks of both inputs in shared memory."""
-    @cuda.jit(cache=True)
-    def kernel(a, b, out, m, k, n):
-        tile_a = cuda.shared.array((TILE, TILE), element_type)
-        tile_b = cuda.shared.array((TILE, TILE), element_type)
-        tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
-        col = cuda.blockIdx.x * TILE + tx
-        row = cuda.blockIdx.y * TILE + ty
-        batch = cuda.blockIdx.z
-        a_base, b_base = batch * m * k, batch * k * n
-        acc = element_type(0)
-        for t in range(0, k, TILE):
-            tile_a[ty, tx] = a[a_base + row * k + t + tx] if (row < m and t + tx < k) else element_type(0)
-            tile_b[ty, tx] = b[b_base + (t + ty) * n + col] if (col < n and t + ty < k) else element_type(0)
-            cuda.syncthreads()
-            for j in range(TILE):
-                acc += tile_a[ty, j] * tile_b[j, tx]
-            cuda.syncthreads()
-        if row < m and col < n:
-            out[batch * m * n + row * n + col] = acc
-    return kernel
-
-_matmul_kernels = {}
-
-def matmul(a, b):
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
-    a3 = a if a.shape[:-2] == batch else expand(a, batch + (m, k))
-    b3 = b if b.shape[:-2] == batch else expand(b, batch + (k, n))
-    count = math.prod(batch)
-    out = _empty(batch + (m, n), a.dtype)
-    if out.size:
-        if a.dtype not in _matmul_kernels:
-            _matmul_kernels[a.dtype] = _make_tiled_matmul({np.dtype("float32"): float32,
-                                                          np.dtype("float64"): float64}.get(a.dtype, int64))
-        grid = ((n + TILE - 1) // TILE, (m + TILE - 1) // TILE, count)
-        _matmul_kernels[a.dtype][grid, (TILE, TILE)](a3.buffer, b3.buffer, out.buffer, m, k, n)
-    return out
-
-# --- pooling ---------------------------------------------------------------------------------------------------
+# --- kernels with modules of their own ---------------------------------------------------------------------------
+from .cuda_matmul import matmul  # noqa: E402,F401
 from .cuda_pooling import max_pool, max_pool_backward, avg_pool, avg_pool_backward, scatter  # noqa: E402,F401
 from .cuda_conv import conv_forward, conv_backward  # noqa: E402,F401
 from .cuda_optim import sgd_step, adam_step, adadelta_step  # noqa: E402,F401

@@ -1,10 +1,12 @@
 """Convolution kernels for CUDA: im2col with a thread per column entry, col2im with a thread per input element
-that gathers from every (tap, output) pair reading it (no atomics); the products use the tiled matmul.
+that gathers from every (tap, output) pair reading it (no atomics); the products use the register-tiled matmul,
+which reads the transposed operands of the backward in place.
 Layouts as in `cpu_conv.py`, with the whole batch as one chunk: device memory is plentiful, and one large
 product keeps the GPU busy."""
 from numba import cuda, float64
 
-from .cuda import THREADS, _blocks, _empty, add, contiguous, matmul, permute, reshape, sum
+from .cuda import THREADS, _blocks, _empty, add, contiguous, permute, reshape, sum
+from .cuda_matmul import matmul
 
 @cuda.jit(cache=True)
 def _im2col_kernel(x, channels, depth, height, width, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw,
@@ -100,11 +102,11 @@ def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, nee
     g_rows = reshape(contiguous(permute(grad_out, (1, 0, 2, 3, 4))), (groups, out_channels // groups, -1))
     grad_x = grad_w = None
     if need_input:
-        grad_cols = matmul(contiguous(permute(grouped_w, (0, 2, 1))), g_rows)   # (G, C*K/G, N*O)
+        grad_cols = matmul(grouped_w, g_rows, transpose_a=True)               # (G, C*K/G, N*O)
         grad_x = col2im(reshape(grad_cols, (-1, grad_cols.shape[2])), x.shape, geometry)
     if need_weight:
         columns = im2col(x, geometry)
         grouped_cols = reshape(columns, (groups, columns.shape[0] // groups, columns.shape[1]))
-        grad_w = reshape(matmul(g_rows, contiguous(permute(grouped_cols, (0, 2, 1)))), w.shape)
+        grad_w = reshape(matmul(g_rows, grouped_cols, transpose_b=True), w.shape)
     grad_bias = sum(grad_out, (0, 2, 3, 4), False) if need_bias else None
     return grad_x, grad_w, grad_bias
