@@ -84,7 +84,7 @@ def test_conv_gradients_match_finite_differences(device, name, fn, xs, ws, bs):
 @given(data=st.data())
 def test_winograd_3x3_convolutions_match_the_naive_loops(data):
     """2-d 3x3 stride-1 convolutions with at least 4 channels take the CPU's Winograd path: odd and even sizes,
-    every padding it serves, bias or none, float64 and float32; and its input gradient."""
+    every padding it serves, bias or none, float64 and float32; and its input and weight gradients."""
     rng = np.random.default_rng(data.draw(st.integers(0, 100)))
     c_in, c_out = data.draw(st.integers(4, 6)), data.draw(st.integers(4, 6))
     padding = data.draw(st.sampled_from([0, 1, 2, (1, 0), (2, 1), "same"]))
@@ -97,14 +97,17 @@ def test_winograd_3x3_convolutions_match_the_naive_loops(data):
         t = lambda a: None if a is None else Tensor(a, dtype=dtype)  # noqa: E731
         ours = F.conv2d(t(x), t(w), t(b), padding=padding).numpy()
         np.testing.assert_allclose(ours, expected, rtol=tolerance, atol=tolerance)
-    xt = Tensor(x, dtype=tp.float64, requires_grad=True)
-    out = F.conv2d(xt, Tensor(w, dtype=tp.float64), padding=padding)
+    xt, wt = Tensor(x, dtype=tp.float64, requires_grad=True), Tensor(w, dtype=tp.float64, requires_grad=True)
+    out = F.conv2d(xt, wt, padding=padding)
     g = rng.standard_normal(out.shape)
     out.backward(Tensor(g))
-    # The input gradient is the adjoint of the forward: <conv(x), g> = <x, grad_x> for every x.
-    probe = rng.standard_normal(x.shape)
-    np.testing.assert_allclose(np.sum(naive_conv(probe, w, None, (1, 1), pads, (1, 1), 1) * g),
-                               np.sum(probe * xt.grad.numpy()), rtol=1e-10)
+    # The convolution is linear in x and in w, and each gradient is the adjoint of that map:
+    # <conv(x', w), g> = <x', grad_x> and <conv(x, w'), g> = <w', grad_w> for every x', w'.
+    probe_x, probe_w = rng.standard_normal(x.shape), rng.standard_normal(w.shape)
+    np.testing.assert_allclose(np.sum(naive_conv(probe_x, w, None, (1, 1), pads, (1, 1), 1) * g),
+                               np.sum(probe_x * xt.grad.numpy()), rtol=1e-10)
+    np.testing.assert_allclose(np.sum(naive_conv(x, probe_w, None, (1, 1), pads, (1, 1), 1) * g),
+                               np.sum(probe_w * wt.grad.numpy()), rtol=1e-10)
 
 def test_winograd_gradients_match_finite_differences():
     rng = np.random.default_rng(0)

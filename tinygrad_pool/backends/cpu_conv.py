@@ -12,7 +12,7 @@ reuses its own buffers for all of them; its products are single-threaded BLAS ca
 The backward pass rebuilds each chunk's columns instead of saving them, for the same reason.
 
 2-d 3x3 stride-1 convolutions with enough channels take Winograd's F(2x2, 3x3) instead (`cpu_winograd.py`),
-for the forward pass and the input gradient; their weight gradient stays here.
+forward and backward.
 
 Stride-1 convolutions (the common case) use *wide* columns: lay each sample out flat (zero-padded first when
 there is padding) and let output position (od, oh, ow) sit at column (od * PH + oh) * PW + ow, as if the output
@@ -25,7 +25,7 @@ import functools
 import numpy as np
 from numba import get_num_threads, njit, prange
 
-from .cpu_winograd import conv3x3
+from .cpu_winograd import conv3x3, conv3x3_weight_grad
 
 @njit(cache=True)
 def _split_row(r, kd, kh, kw):
@@ -293,13 +293,16 @@ def conv_forward(x, w, bias, geometry, groups):
 
 def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, need_bias):
     """(grad_x, grad_w, grad_bias) of conv_forward; None for a gradient that is not needed. Where Winograd
-    serves the convolution, grad_x is one too: grad_out, padded by 2 - pad, correlated with the flipped,
-    transposed kernel (docs/convolution.md)."""
-    if need_input and _winograd_serves(geometry, groups, x.shape[2:], w.shape):
-        flipped = np.ascontiguousarray(w[:, :, 0, ::-1, ::-1].transpose(1, 0, 2, 3))
-        grad_x = conv3x3(grad_out[:, :, 0], flipped, None, tuple(2 - p for p in geometry[2][1:]), x.shape[3:])
-        return (grad_x[:, :, None],) + conv_backward(x, w, grad_out, geometry, groups, False, need_weight,
-                                                    need_bias)[1:]
+    serves the convolution, it computes both: grad_x is such a convolution too (grad_out, padded by 2 - pad,
+    correlated with the flipped, transposed kernel: docs/convolution.md), and grad_w runs its products backwards."""
+    if _winograd_serves(geometry, groups, x.shape[2:], w.shape):
+        pad, grad_x, grad_w = geometry[2][1:], None, None
+        if need_input:
+            flipped = np.ascontiguousarray(w[:, :, 0, ::-1, ::-1].transpose(1, 0, 2, 3))
+            grad_x = conv3x3(grad_out[:, :, 0], flipped, None, tuple(2 - p for p in pad), x.shape[3:])[:, :, None]
+        if need_weight:
+            grad_w = conv3x3_weight_grad(x[:, :, 0], grad_out[:, :, 0], pad)[:, :, None]
+        return grad_x, grad_w, (grad_out.sum(axis=(0, 2, 3, 4)) if need_bias else None)
     kernel, stride, pad, dilation, out_shape = _geometry(geometry)
     wide, padded, column_of = _layout(geometry)
     x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], -1)
