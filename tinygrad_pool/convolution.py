@@ -1,9 +1,9 @@
-"""Convolution (cross-correlation, as in PyTorch) for 1-3 spatial dims: argument checks, then im2col + matmul.
+"""Convolution (cross-correlation, as in PyTorch) for 1-3 spatial dims: argument checks, then the backends' kernels.
 
-Forward: columns = im2col(x) of shape (C*K, N*O); per group out_g = W_g @ columns_g; then bias.
-Backward: grad_W_g = grad_out_g @ columns_g^T, grad_columns_g = W_g^T @ grad_out_g, grad_x = col2im(grad_columns),
-grad_bias = sum of grad_out (the bias is added as the output is written). The backends' `conv_forward` and `conv_backward` run these steps.
-See docs/convolution.md and ../shared/spec/POOLING_AND_CONV.md (section 6).
+The general method is im2col + matmul. Forward: columns = im2col(x) of shape (C*K, N*O); per group
+out_g = W_g @ columns_g; then bias. Backward: grad_W_g = grad_out_g @ columns_g^T, grad_columns_g = W_g^T @ grad_out_g,
+grad_x = col2im(grad_columns), grad_bias = sum of grad_out. On the CPU, 3x3 stride-1 layers take Winograd's F(2x2, 3x3)
+or, with few channels, a direct loop. See docs/convolution.md and ../shared/spec/POOLING_AND_CONV.md (section 6).
 """
 import numbers
 
@@ -79,29 +79,32 @@ def geometry(spatial, kernel, stride, pairs, dilation):
             (1,) * unit + tuple(dilation), (1,) * unit + out)
 
 class Conv(Function):
-    """x (N, C, D, H, W), w (C_out, C_in/groups, KD, KH, KW) and bias (C_out,) or None -> (N, C_out, OD, OH, OW).
-    The backends own the loop (cpu_conv.py: cache-sized chunks of the batch; cuda_conv.py: the whole batch)."""
+    """x (N, C, *spatial), w (C_out, C_in/groups, *kernel) and bias (C_out,) or None -> (N, C_out, *out_spatial).
+    The backends see 5-d arrays, (N, C, D, H, W), with unit dims in front of 1-d and 2-d problems: free reshapes
+    here rather than three more steps on the tape. The backends own the loop (cpu_conv.py: cache-sized chunks of
+    the batch, or the 3x3 kernels; cuda_conv.py: the whole batch)."""
     def forward(self, x, w, bias, geometry, groups):
-        self.geometry, self.groups = geometry, groups
-        self.save_for_backward(x, w)
-        return self.xp.conv_forward(x, w, bias, geometry, groups)
+        self.geometry, self.groups, self.shapes = geometry, groups, (x.shape, w.shape)
+        x5, w5 = (self.xp.reshape(a, a.shape[:2] + (1,) * (5 - a.ndim) + a.shape[2:]) for a in (x, w))
+        self.save_for_backward(x5, w5)
+        out = self.xp.conv_forward(x5, w5, bias, geometry, groups)
+        return self.xp.reshape(out, out.shape[:2] + out.shape[7 - x.ndim:])
 
     def backward(self, g):
-        x, w = self.saved
-        need = self.needs_input_grad
-        return self.xp.conv_backward(x, w, g, self.geometry, self.groups, need[0], need[1], need[2]) + (None, None)
+        x5, w5 = self.saved
+        need, xp = self.needs_input_grad, self.xp
+        g5 = xp.reshape(g, g.shape[:2] + (1,) * (5 - g.ndim) + g.shape[2:])
+        grad_x, grad_w, grad_bias = xp.conv_backward(x5, w5, g5, self.geometry, self.groups, *need[:3])
+        grad_x, grad_w = (None if grad is None else xp.reshape(grad, shape)
+                          for grad, shape in zip((grad_x, grad_w), self.shapes))
+        return grad_x, grad_w, grad_bias, None, None
 
 def conv(input, weight, bias, stride, padding, dilation, groups, dims):
     batched, pairs, stride, dilation = check(input, weight, bias, stride, padding, dilation, groups, dims)
     if input.device != weight.device or (bias is not None and bias.device != input.device):
         raise ValueError(f"conv{dims}d: input, weight and bias must be on one device")
     x = input if batched else input.unsqueeze(0)
-    unit = (1,) * (3 - dims)
-    x5 = x.reshape(x.shape[:2] + unit + x.shape[2:])
-    w5 = weight.reshape(weight.shape[:2] + unit + weight.shape[2:])
-    geo = geometry(x.shape[2:], weight.shape[2:], stride, pairs, dilation)
-    out = Conv.apply(x5, w5, bias, geo, groups)
-    out = out.reshape(out.shape[:2] + geo[4][3 - dims:])
+    out = Conv.apply(x, weight, bias, geometry(x.shape[2:], weight.shape[2:], stride, pairs, dilation), groups)
     return out if batched else out.squeeze(0)
 
 # --- padding modes (the modules pad first, then convolve with padding 0) ---------------------------------------
