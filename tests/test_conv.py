@@ -80,13 +80,18 @@ def test_conv_gradients_match_finite_differences(device, name, fn, xs, ws, bs):
     inputs = [Tensor(rng.standard_normal(s), dtype=tp.float64, requires_grad=True, device=device) for s in (xs, ws, bs)]
     assert gradcheck(fn, inputs)
 
+@pytest.mark.parametrize("path", ["winograd", "direct"])
 @settings(max_examples=30)
 @given(data=st.data())
-def test_winograd_3x3_convolutions_match_the_naive_loops(data):
-    """2-d 3x3 stride-1 convolutions with at least 4 channels take the CPU's Winograd path: odd and even sizes,
-    every padding it serves, bias or none, float64 and float32; and its input and weight gradients."""
+def test_3x3_convolutions_match_the_naive_loops(path, data):
+    """2-d 3x3 stride-1 convolutions take the CPU's Winograd kernels with at least 4 channels in and out, and the
+    direct ones with fewer: odd and even sizes, every padding they serve, bias or none, float64 and float32; and
+    their input and weight gradients."""
     rng = np.random.default_rng(data.draw(st.integers(0, 100)))
-    c_in, c_out = data.draw(st.integers(4, 6)), data.draw(st.integers(4, 6))
+    if path == "winograd":
+        c_in, c_out = data.draw(st.integers(4, 6)), data.draw(st.integers(4, 6))
+    else:
+        c_in, c_out = data.draw(st.sampled_from([(1, 1), (1, 5), (3, 4), (2, 2), (5, 3)]))
     padding = data.draw(st.sampled_from([0, 1, 2, (1, 0), (2, 1), "same"]))
     pads = [(1, 1)] * 2 if padding == "same" else [(p, p) for p in np.broadcast_to(padding, 2)]
     spatial = tuple(data.draw(st.integers(max(1, 3 - a - r), 9)) for a, r in pads)

@@ -11,8 +11,8 @@ product reads them back from memory). Each thread (`prange` over workers) takes 
 reuses its own buffers for all of them; its products are single-threaded BLAS calls (see `cpu_blas.py`).
 The backward pass rebuilds each chunk's columns instead of saving them, for the same reason.
 
-2-d 3x3 stride-1 convolutions with enough channels take Winograd's F(2x2, 3x3) instead (`cpu_winograd.py`),
-forward and backward.
+2-d 3x3 stride-1 convolutions take other kernels, forward and backward: Winograd's F(2x2, 3x3) with at least 4
+channels in and out (`cpu_winograd.py`), a direct loop with fewer (`cpu_direct.py`, a network's first layer).
 
 Stride-1 convolutions (the common case) use *wide* columns: lay each sample out flat (zero-padded first when
 there is padding) and let output position (od, oh, ow) sit at column (od * PH + oh) * PW + ow, as if the output
@@ -25,6 +25,7 @@ import functools
 import numpy as np
 from numba import get_num_threads, njit, prange
 
+from .cpu_direct import conv3x3_direct, conv3x3_direct_weight_grad
 from .cpu_winograd import conv3x3, conv3x3_weight_grad
 
 @njit(cache=True)
@@ -267,19 +268,25 @@ def _plan(x, out_channels, geometry, span):
     chunk = max(1, min(-(-x.shape[0] // workers), CHUNK_ELEMENTS // max(per_sample, 1)))
     return chunk, workers
 
-def _winograd_serves(geometry, groups, in_shape, w_shape):
-    """Whether cpu_winograd computes this convolution: 2-d 3x3, stride 1, no dilation, one group, padding of at
-    most 2 on each side, and at least 4 channels in and out (with fewer, its 16 products are too thin to win)."""
+def _kernels_3x3(geometry, groups, in_shape, w_shape):
+    """(forward, weight gradient) of the kernels that compute a 2-d 3x3 convolution with stride 1, no dilation,
+    one group and at most 2 of padding on each side: Winograd's with at least 4 channels in and out, else the
+    direct ones (for few channels BLAS has too little to do); None for any other convolution, which goes to im2col."""
     kernel, stride, pad, dilation, out_shape = geometry
-    return (tuple(kernel) == (1, 3, 3) and tuple(stride) == (1, 1, 1) and tuple(dilation) == (1, 1, 1)
-            and groups == 1 and min(w_shape[:2]) >= 4 and pad[0] == 0 and in_shape[0] == out_shape[0] == 1
-            and all(0 <= pad[i] <= 2 and 0 <= out_shape[i] + 2 - in_shape[i] - pad[i] <= 2 for i in (1, 2)))
+    if not (tuple(kernel) == (1, 3, 3) and tuple(stride) == (1, 1, 1) and tuple(dilation) == (1, 1, 1)
+            and groups == 1 and pad[0] == 0 and in_shape[0] == out_shape[0] == 1
+            and all(0 <= pad[i] <= 2 and 0 <= out_shape[i] + 2 - in_shape[i] - pad[i] <= 2 for i in (1, 2))):
+        return None
+    if min(w_shape[:2]) >= 4:
+        return conv3x3, conv3x3_weight_grad
+    return conv3x3_direct, conv3x3_direct_weight_grad
 
 def conv_forward(x, w, bias, geometry, groups):
     """x (N, C, D, H, W), w (C_out, C/G, KD, KH, KW), bias (C_out,) or None -> (N, C_out, OD, OH, OW).
     geometry = (kernel, stride, pad_left, dilation, out_shape), each three ints."""
-    if _winograd_serves(geometry, groups, x.shape[2:], w.shape):
-        return conv3x3(x[:, :, 0], w[:, :, 0], bias, geometry[2][1:], geometry[4][1:])[:, :, None]
+    kernels = _kernels_3x3(geometry, groups, x.shape[2:], w.shape)
+    if kernels:
+        return kernels[0](x[:, :, 0], w[:, :, 0], bias, geometry[2][1:], geometry[4][1:])[:, :, None]
     kernel, stride, pad, dilation, out_shape = _geometry(geometry)
     wide, padded, column_of = _layout(geometry)
     x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], -1)
@@ -292,16 +299,17 @@ def conv_forward(x, w, bias, geometry, groups):
     return out.reshape(out.shape[:2] + tuple(geometry[4]))
 
 def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, need_bias):
-    """(grad_x, grad_w, grad_bias) of conv_forward; None for a gradient that is not needed. Where Winograd
-    serves the convolution, it computes both: grad_x is such a convolution too (grad_out, padded by 2 - pad,
-    correlated with the flipped, transposed kernel: docs/convolution.md), and grad_w runs its products backwards."""
-    if _winograd_serves(geometry, groups, x.shape[2:], w.shape):
-        pad, grad_x, grad_w = geometry[2][1:], None, None
+    """(grad_x, grad_w, grad_bias) of conv_forward; None for a gradient that is not needed. A 3x3 convolution
+    that the Winograd or direct kernels serve gets both gradients from them: grad_x is such a convolution too
+    (grad_out, padded by 2 - pad, correlated with the flipped, transposed kernel: docs/convolution.md)."""
+    kernels = _kernels_3x3(geometry, groups, x.shape[2:], w.shape)
+    if kernels:
+        (forward, weight_grad), pad, grad_x, grad_w = kernels, geometry[2][1:], None, None
         if need_input:
             flipped = np.ascontiguousarray(w[:, :, 0, ::-1, ::-1].transpose(1, 0, 2, 3))
-            grad_x = conv3x3(grad_out[:, :, 0], flipped, None, tuple(2 - p for p in pad), x.shape[3:])[:, :, None]
+            grad_x = forward(grad_out[:, :, 0], flipped, None, tuple(2 - p for p in pad), x.shape[3:])[:, :, None]
         if need_weight:
-            grad_w = conv3x3_weight_grad(x[:, :, 0], grad_out[:, :, 0], pad)[:, :, None]
+            grad_w = weight_grad(x[:, :, 0], grad_out[:, :, 0], pad)[:, :, None]
         return grad_x, grad_w, (grad_out.sum(axis=(0, 2, 3, 4)) if need_bias else None)
     kernel, stride, pad, dilation, out_shape = _geometry(geometry)
     wide, padded, column_of = _layout(geometry)
