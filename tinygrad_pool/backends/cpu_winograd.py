@@ -122,6 +122,17 @@ def _skewed_columns(tiles, channels, out_channels, itemsize):
             break
     return best
 
+@njit(cache=True)
+def _block_arrays(v_buffer, m_buffer, channels, out_channels, tiles):
+    """A block's v (16, C, columns) and m or gy (16, C_out, columns) over the workers' buffers, `columns` from
+    _skewed_columns; the unused columns are zero, so products over them add nothing."""
+    columns = _skewed_columns(tiles, channels, out_channels, v_buffer.itemsize)
+    v = v_buffer[:16 * channels * columns].reshape(16, channels, columns)
+    m = m_buffer[:16 * out_channels * columns].reshape(16, out_channels, columns)
+    v[:, :, tiles:] = 0
+    m[:, :, tiles:] = 0
+    return v, m
+
 BLOCK_ELEMENTS = 1 << 19   # entries of v and m per block: 2 MiB of float32, within this CPU's L3 cache
 
 @njit(cache=True)
@@ -160,10 +171,7 @@ def _winograd_conv(x, u, bias, pad_h, pad_w, workers, out):
             for first_row in range(0, tiles_h, block_rows):
                 rows = min(block_rows, tiles_h - first_row)
                 tiles = rows * tiles_w
-                columns = _skewed_columns(tiles, channels, out_channels, x.itemsize)
-                v = v_buffer[:16 * channels * columns].reshape(16, channels, columns)
-                m = m_buffer[:16 * out_channels * columns].reshape(16, out_channels, columns)
-                v[:, :, tiles:] = 0   # the unused columns: their products are dropped
+                v, m = _block_arrays(v_buffer, m_buffer, channels, out_channels, tiles)
                 mo, y = mo_buffer[:16 * tiles].reshape(16, tiles), y_buffer[:4 * tiles].reshape(4, tiles)
                 for c in range(channels):
                     _input_transform(padded[c, 2 * first_row:], rows, tiles_w, v, c)
@@ -221,11 +229,7 @@ def _winograd_weight_grad(x, grad_out, pad_h, pad_w, workers, s_parts):
             for first_row in range(0, tiles_h, block_rows):
                 rows = min(block_rows, tiles_h - first_row)
                 tiles = rows * tiles_w
-                columns = _skewed_columns(tiles, channels, out_channels, x.itemsize)
-                v = v_buffer[:16 * channels * columns].reshape(16, channels, columns)
-                gy = gy_buffer[:16 * out_channels * columns].reshape(16, out_channels, columns)
-                v[:, :, tiles:] = 0   # the unused columns add 0 * 0 to the products
-                gy[:, :, tiles:] = 0
+                v, gy = _block_arrays(v_buffer, gy_buffer, channels, out_channels, tiles)
                 for c in range(channels):
                     _input_transform(padded[c, 2 * first_row:], rows, tiles_w, v, c)
                 for o in range(out_channels):
