@@ -54,7 +54,7 @@ def _tap_products(plane, g, row, grad_w):
     grad_w[2, 2] += t8
 
 @njit(cache=True)
-def _copy_padded(x, n, pad_h, pad_w, row, padded):
+def _copy_sample(x, n, pad_h, pad_w, row, padded):
     """Sample n's channels into the flat zero-padded planes (rows `row` long); the padding keeps its zeros."""
     for c in range(x.shape[1]):
         for h in range(x.shape[2]):
@@ -73,7 +73,7 @@ def _direct_conv(x, w, bias, pad_h, pad_w, workers, out):
         padded = np.zeros((channels, (out_h + 2) * row + 2), x.dtype)   # + 2: the last row's dropped columns
         acc = np.empty(out_h * row, x.dtype)
         for n in range(worker, n_samples, workers):
-            _copy_padded(x, n, pad_h, pad_w, row, padded)
+            _copy_sample(x, n, pad_h, pad_w, row, padded)
             for o in range(out_channels):
                 start = bias[o] if bias.size else 0.0
                 for i in range(acc.size):
@@ -97,7 +97,7 @@ def _direct_weight_grad(x, grad_out, pad_h, pad_w, workers, parts):
         part = parts[worker]
         part[:] = 0
         for n in range(worker, n_samples, workers):
-            _copy_padded(x, n, pad_h, pad_w, row, padded)
+            _copy_sample(x, n, pad_h, pad_w, row, padded)
             for o in range(out_channels):
                 for h in range(out_h):
                     source, target = grad_out[n, o, h], wide[h * row:]
