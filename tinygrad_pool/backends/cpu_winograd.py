@@ -75,21 +75,22 @@ def _input_transform(padded, tiles_h, tiles_w, v, c):
             v[12, c, t], v[13, c, t], v[14, c, t], v[15, c, t] = f0 - f2, f1 + f2, f2 - f1, f1 - f3
 
 @njit(cache=True)
-def _output_transform(mo, tiles_w, bias, y, out):
-    """out (OH, OW) of one channel from its transformed products mo (16, T): the 2x2 outputs A^T M A of every
+def _output_transform(m, o, tiles_w, bias, y, out):
+    """out (OH, OW) of channel o from its transformed products m[:, o] (16, T): the 2x2 outputs A^T M A of every
     tile (A^T = [[1,1,1,0], [0,1,-1,-1]]) into y (4, T) in one loop over all tiles, then y's rows of tiles
-    interleaved into the output rows (dropping the outputs past an odd edge)."""
+    interleaved into the output rows (dropping the outputs past an odd edge). The loop reads 16 rows of m, each
+    contiguous, and vectorises; their planes are skewed apart (_skewed_columns), so the reads do not collide."""
     out_h, out_w = out.shape
-    for t in range(mo.shape[1]):
+    for t in range(y.shape[1]):
         # A^T M: rows p = m0 + m1 + m2 and q = m1 - m2 - m3, four entries each; then (A^T M) A
-        p0 = mo[0, t] + mo[4, t] + mo[8, t]
-        p1 = mo[1, t] + mo[5, t] + mo[9, t]
-        p2 = mo[2, t] + mo[6, t] + mo[10, t]
-        p3 = mo[3, t] + mo[7, t] + mo[11, t]
-        q0 = mo[4, t] - mo[8, t] - mo[12, t]
-        q1 = mo[5, t] - mo[9, t] - mo[13, t]
-        q2 = mo[6, t] - mo[10, t] - mo[14, t]
-        q3 = mo[7, t] - mo[11, t] - mo[15, t]
+        p0 = m[0, o, t] + m[4, o, t] + m[8, o, t]
+        p1 = m[1, o, t] + m[5, o, t] + m[9, o, t]
+        p2 = m[2, o, t] + m[6, o, t] + m[10, o, t]
+        p3 = m[3, o, t] + m[7, o, t] + m[11, o, t]
+        q0 = m[4, o, t] - m[8, o, t] - m[12, o, t]
+        q1 = m[5, o, t] - m[9, o, t] - m[13, o, t]
+        q2 = m[6, o, t] - m[10, o, t] - m[14, o, t]
+        q3 = m[7, o, t] - m[11, o, t] - m[15, o, t]
         y[0, t], y[1, t] = p0 + p1 + p2 + bias, p1 - p2 - p3 + bias
         y[2, t], y[3, t] = q0 + q1 + q2 + bias, q1 - q2 - q3 + bias
     for h in range(out_h):
@@ -163,7 +164,6 @@ def _winograd_conv(x, u, bias, pad_h, pad_w, workers, out):
         padded = np.zeros((channels, 2 * tiles_h + 2, 2 * tiles_w + 2), x.dtype)
         v_buffer = np.empty(16 * channels * (block + 32), x.dtype)
         m_buffer = np.empty(16 * out_channels * (block + 32), x.dtype)
-        mo_buffer = np.empty(16 * block, x.dtype)
         y_buffer = np.empty(4 * block, x.dtype)
         for n in range(worker, n_samples, workers):
             for c in range(channels):
@@ -172,17 +172,13 @@ def _winograd_conv(x, u, bias, pad_h, pad_w, workers, out):
                 rows = min(block_rows, tiles_h - first_row)
                 tiles = rows * tiles_w
                 v, m = _block_arrays(v_buffer, m_buffer, channels, out_channels, tiles)
-                mo, y = mo_buffer[:16 * tiles].reshape(16, tiles), y_buffer[:4 * tiles].reshape(4, tiles)
+                y = y_buffer[:4 * tiles].reshape(4, tiles)
                 for c in range(channels):
                     _input_transform(padded[c, 2 * first_row:], rows, tiles_w, v, c)
                 for k in range(16):
                     np.dot(u[k], v[k], m[k])
                 for o in range(out_channels):
-                    for k in range(16):    # one channel's products, contiguous, so the transform vectorises
-                        source, target = m[k, o], mo[k]
-                        for t in range(tiles):
-                            target[t] = source[t]
-                    _output_transform(mo, tiles_w, bias[o] if bias.size else 0.0, y,
+                    _output_transform(m, o, tiles_w, bias[o] if bias.size else 0.0, y,
                                       out[n, o, 2 * first_row:min(2 * (first_row + rows), out_h)])
 
 @njit(cache=True)
