@@ -9,7 +9,7 @@ keeps its best time over ROUNDS alternating rounds of best-of-5.
 import math
 
 import numpy as np
-from timing import best_of
+from timing import best_of, synchronizer
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
@@ -26,8 +26,9 @@ def flops(x_shape, w_shape, padding):
     out = [(L + 2 * padding - k) + 1 for L, k in zip(x_shape[2:], w_shape[2:])]
     return 2 * x_shape[0] * w_shape[0] * math.prod(out) * w_shape[1] * math.prod(w_shape[2:])
 
-def time_ours(x, w, b, padding):
-    tx, tw, tb = (tp.Tensor(a, requires_grad=True) for a in (x, w, b))
+def time_ours(x, w, b, padding, device="cpu"):
+    tx, tw, tb = (tp.Tensor(a, device=device, requires_grad=True) for a in (x, w, b))
+    sync = synchronizer(device, "ours")
 
     def forward():
         with tp.no_grad():
@@ -37,12 +38,13 @@ def time_ours(x, w, b, padding):
         out = F.conv2d(tx, tw, tb, padding=padding)
         for t in (tx, tw, tb):
             t.grad = None
-        out.backward(tp.ones(*out.shape))
-    return best_of(forward), best_of(forward_backward)
+        out.backward(tp.ones(*out.shape, device=device))
+    return best_of(forward, synchronize=sync), best_of(forward_backward, synchronize=sync)
 
-def time_torch(x, w, b, padding):
+def time_torch(x, w, b, padding, device="cpu"):
     import torch
-    tx, tw, tb = (torch.from_numpy(a).requires_grad_() for a in (x, w, b))
+    tx, tw, tb = (torch.from_numpy(a).to(device).requires_grad_() for a in (x, w, b))
+    sync = synchronizer(device, "torch")
 
     def forward():
         with torch.no_grad():
@@ -53,7 +55,7 @@ def time_torch(x, w, b, padding):
         for t in (tx, tw, tb):
             t.grad = None
         out.backward(torch.ones_like(out))
-    return best_of(forward), best_of(forward_backward)
+    return best_of(forward, synchronize=sync), best_of(forward_backward, synchronize=sync)
 
 def main():
     try:

@@ -5,17 +5,13 @@
 Pooling rows print the bandwidth of each forward (the input and the output, read and written once; our max
 pooling also writes its int64 indices, which are not counted) beside a device-to-device copy of the input,
 which is what the card's memory can do. Convolution rows print GFLOP/s counting the direct method's work.
-PyTorch runs with TF32 off, so both sides compute in full float32. Every time is the best of the repeats,
-each ended by a device synchronisation.
+PyTorch runs with TF32 off, so both sides compute in full float32. The measurements are those of pooling.py and
+conv.py, on the GPU: every time is the best of the repeats, each ended by a device synchronisation.
 """
-import math
-
 import numpy as np
-from numba import cuda
-from timing import best_of
-
-import tinygrad_pool as tp
-import tinygrad_pool.nn.functional as F
+from conv import flops, time_ours as our_conv, time_torch as torch_conv
+from pooling import ours as our_pool, pytorch as torch_pool
+from timing import best_of, synchronizer
 
 POOL_ROWS = [
     ("max k2", (64, 64, 24, 24), "max", dict(kernel_size=2)),
@@ -29,82 +25,13 @@ CONV_ROWS = [
     ("conv2 b512", (512, 32, 26, 26), (64, 32, 3, 3), 0),
     ("3x3 pad 1", (32, 64, 56, 56), (64, 64, 3, 3), 1),
 ]
-REPEATS = 10
 
-
-def timed(fn, synchronize):
-    def run():
-        fn()
-        synchronize()
-    return best_of(run, REPEATS)
-
-def our_pool(x, kind, kwargs):
-    tx = tp.Tensor(x, device="cuda", requires_grad=True)
-    pool = F.max_pool2d if kind == "max" else F.avg_pool2d
-
-    def forward():
-        with tp.no_grad():
-            pool(tx, **kwargs)
-
-    def forward_backward():
-        out = pool(tx, **kwargs)
-        tx.grad = None
-        out.backward(tp.ones(*out.shape, device="cuda"))
-    return timed(forward, cuda.synchronize), timed(forward_backward, cuda.synchronize)
-
-def torch_pool(x, kind, kwargs):
-    import torch
-    tx = torch.from_numpy(x).cuda().requires_grad_()
-    pool = torch.nn.functional.max_pool2d if kind == "max" else torch.nn.functional.avg_pool2d
-
-    def forward():
-        with torch.no_grad():
-            pool(tx, **kwargs)
-
-    def forward_backward():
-        out = pool(tx, **kwargs)
-        tx.grad = None
-        out.backward(torch.ones_like(out))
-    return timed(forward, torch.cuda.synchronize), timed(forward_backward, torch.cuda.synchronize)
 
 def copy_bandwidth(nbytes):
     import torch
     a = torch.ones(nbytes // 4, device="cuda")
     b = torch.empty_like(a)
-    return 2 * nbytes / timed(lambda: b.copy_(a), torch.cuda.synchronize) / 1e9
-
-def conv_flops(x_shape, w_shape, padding):
-    out = [(L + 2 * padding - k) + 1 for L, k in zip(x_shape[2:], w_shape[2:])]
-    return 2 * x_shape[0] * w_shape[0] * math.prod(out) * w_shape[1] * math.prod(w_shape[2:])
-
-def our_conv(x, w, b, padding):
-    tx, tw, tb = (tp.Tensor(a, device="cuda", requires_grad=True) for a in (x, w, b))
-
-    def forward():
-        with tp.no_grad():
-            F.conv2d(tx, tw, tb, padding=padding)
-
-    def forward_backward():
-        out = F.conv2d(tx, tw, tb, padding=padding)
-        for t in (tx, tw, tb):
-            t.grad = None
-        out.backward(tp.ones(*out.shape, device="cuda"))
-    return timed(forward, cuda.synchronize), timed(forward_backward, cuda.synchronize)
-
-def torch_conv(x, w, b, padding):
-    import torch
-    tx, tw, tb = (torch.from_numpy(a).cuda().requires_grad_() for a in (x, w, b))
-
-    def forward():
-        with torch.no_grad():
-            torch.nn.functional.conv2d(tx, tw, tb, padding=padding)
-
-    def forward_backward():
-        out = torch.nn.functional.conv2d(tx, tw, tb, padding=padding)
-        for t in (tx, tw, tb):
-            t.grad = None
-        out.backward(torch.ones_like(out))
-    return timed(forward, torch.cuda.synchronize), timed(forward_backward, torch.cuda.synchronize)
+    return 2 * nbytes / best_of(lambda: b.copy_(a), 7, synchronizer("cuda", "torch")) / 1e9
 
 def main():
     import torch
@@ -115,23 +42,20 @@ def main():
     print(f"{'pooling':<13} {'shape':<19} {'ours fwd':>9} {'torch fwd':>10} {'ratio':>6} {'ours f+b':>9} "
           f"{'torch f+b':>10} {'ratio':>6} {'ours GB/s':>10} {'torch GB/s':>11} {'copy GB/s':>10}")
     for name, shape, kind, kwargs in POOL_ROWS:
-        x = rng.standard_normal(shape, np.float32)
-        fwd, fwd_bwd = our_pool(x, kind, kwargs)
-        t_fwd, t_fwd_bwd = torch_pool(x, kind, kwargs)
-        with tp.no_grad():
-            outputs = (F.max_pool2d if kind == "max" else F.avg_pool2d)(tp.Tensor(x[:1]), **kwargs).numel() * shape[0]
-        moved = 4 * (x.size + outputs)
+        fwd, fwd_bwd, outputs = our_pool(shape, kind, kwargs, "cuda")
+        t_fwd, t_fwd_bwd = torch_pool(shape, kind, kwargs, "cuda")
+        moved = 4 * (np.prod(shape) + outputs)
         print(f"{name:<13} {str(shape):<19} {fwd * 1e3:>7.3f}ms {t_fwd * 1e3:>8.3f}ms {t_fwd / fwd:>6.2f} "
               f"{fwd_bwd * 1e3:>7.3f}ms {t_fwd_bwd * 1e3:>8.3f}ms {t_fwd_bwd / fwd_bwd:>6.2f} "
-              f"{moved / fwd / 1e9:>10.0f} {moved / t_fwd / 1e9:>11.0f} {copy_bandwidth(x.nbytes):>10.0f}")
+              f"{moved / fwd / 1e9:>10.0f} {moved / t_fwd / 1e9:>11.0f} {copy_bandwidth(4 * int(np.prod(shape))):>10.0f}")
     print(f"\n{'convolution':<13} {'input':<19} {'ours fwd':>9} {'torch fwd':>10} {'ratio':>6} {'ours f+b':>9} "
           f"{'torch f+b':>10} {'ratio':>6} {'ours GFLOP/s':>13} {'torch GFLOP/s':>14}   (GFLOP/s of f+b)")
     for name, x_shape, w_shape, padding in CONV_ROWS:
         x, w = rng.standard_normal(x_shape, np.float32), rng.standard_normal(w_shape, np.float32)
         b = rng.standard_normal(w_shape[0], np.float32)
-        work = 3 * conv_flops(x_shape, w_shape, padding) / 1e9
-        fwd, fwd_bwd = our_conv(x, w, b, padding)
-        t_fwd, t_fwd_bwd = torch_conv(x, w, b, padding)
+        work = 3 * flops(x_shape, w_shape, padding) / 1e9
+        fwd, fwd_bwd = our_conv(x, w, b, padding, "cuda")
+        t_fwd, t_fwd_bwd = torch_conv(x, w, b, padding, "cuda")
         print(f"{name:<13} {str(x_shape):<19} {fwd * 1e3:>7.3f}ms {t_fwd * 1e3:>8.3f}ms {t_fwd / fwd:>6.2f} "
               f"{fwd_bwd * 1e3:>7.3f}ms {t_fwd_bwd * 1e3:>8.3f}ms {t_fwd_bwd / fwd_bwd:>6.2f} "
               f"{work / fwd_bwd:>13.0f} {work / t_fwd_bwd:>14.0f}")

@@ -8,7 +8,7 @@ numpy copy (read + write) of the same input size, and of 256 MB, which no cache 
 A copy of a few MB stays in this CPU's 32 MB L3 cache between repeats and runs at the cache's speed.
 """
 import numpy as np
-from timing import best_of
+from timing import best_of, synchronizer
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
@@ -25,9 +25,11 @@ def copy_bandwidth(nbytes):
     b = np.empty_like(a)
     return 2 * nbytes / best_of(lambda: np.copyto(b, a), 7) / 1e9
 
-def ours(shape, kind, kwargs):
-    x = tp.Tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32), requires_grad=True)
+def ours(shape, kind, kwargs, device="cpu"):
+    x = tp.Tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32), device=device,
+                  requires_grad=True)
     pool = F.max_pool2d if kind == "max" else F.avg_pool2d
+    sync = synchronizer(device, "ours")
 
     def forward():
         with tp.no_grad():
@@ -36,13 +38,15 @@ def ours(shape, kind, kwargs):
     def forward_backward():
         out = pool(x, **kwargs)
         x.grad = None
-        out.backward(tp.ones(*out.shape))
-    return best_of(forward, 7), best_of(forward_backward, 7), pool(x, **kwargs).numel()
+        out.backward(tp.ones(*out.shape, device=device))
+    return best_of(forward, 7, sync), best_of(forward_backward, 7, sync), pool(x, **kwargs).numel()
 
-def pytorch(shape, kind, kwargs):
+def pytorch(shape, kind, kwargs, device="cpu"):
     import torch
-    x = torch.from_numpy(np.random.default_rng(0).standard_normal(shape).astype(np.float32)).requires_grad_()
+    x = torch.from_numpy(np.random.default_rng(0).standard_normal(shape).astype(np.float32)).to(device)
+    x.requires_grad_()
     pool = torch.nn.functional.max_pool2d if kind == "max" else torch.nn.functional.avg_pool2d
+    sync = synchronizer(device, "torch")
 
     def forward():
         with torch.no_grad():
@@ -52,7 +56,7 @@ def pytorch(shape, kind, kwargs):
         out = pool(x, **kwargs)
         x.grad = None
         out.backward(torch.ones_like(out))
-    return best_of(forward, 7), best_of(forward_backward, 7)
+    return best_of(forward, 7, sync), best_of(forward_backward, 7, sync)
 
 def main():
     try:
