@@ -114,10 +114,12 @@ def test_3x3_convolutions_match_the_naive_loops(path, data):
     np.testing.assert_allclose(np.sum(naive_conv(x, probe_w, None, (1, 1), pads, (1, 1), 1) * g),
                                np.sum(probe_w * wt.grad.numpy()), rtol=1e-10)
 
-def test_winograd_gradients_match_finite_differences():
+@pytest.mark.parametrize("x_shape,w_shape", [((2, 4, 5, 4), (4, 4, 3, 3)), ((2, 1, 5, 4), (3, 1, 3, 3))],
+                         ids=["winograd", "direct"])
+def test_3x3_gradients_match_finite_differences(x_shape, w_shape):
     rng = np.random.default_rng(0)
     inputs = [Tensor(rng.standard_normal(s), dtype=tp.float64, requires_grad=True)
-              for s in ((2, 4, 5, 4), (4, 4, 3, 3), (4,))]
+              for s in (x_shape, w_shape, w_shape[:1])]
     assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=(1, 2)), inputs)
 
 ERRORS = [
@@ -191,8 +193,9 @@ def test_non_contiguous_input_gives_the_same_result(device):
 @pytest.mark.skipif(not CUDA, reason="no CUDA")
 @pytest.mark.parametrize("w_shape,kwargs", [
     ((6, 2, 3, 3), dict(stride=(1, 2), padding=1, dilation=(2, 1), groups=2)),
-    ((5, 4, 3, 3), dict(padding=1)),     # the CPU's Winograd path, forward and input gradient
-], ids=["im2col", "winograd"])
+    ((5, 4, 3, 3), dict(padding=1)),     # the CPU's Winograd kernels, forward and both gradients
+    ((2, 4, 3, 3), dict(padding=1)),     # the CPU's direct kernels (fewer than 4 output channels)
+], ids=["im2col", "winograd", "direct"])
 def test_cuda_matches_cpu(w_shape, kwargs):
     rng = np.random.default_rng(0)
     x, w, b = (rng.standard_normal(s).astype(np.float32) for s in ((2, 4, 6, 5), w_shape, w_shape[:1]))
