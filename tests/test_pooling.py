@@ -284,7 +284,6 @@ def test_dilated_window_that_touches_no_input_is_rejected(device):
 def test_cuda_agrees_with_cpu(config, data):
     L, k, s, p, d, ceil_mode = config
     x = batch(data.draw, L, np.float32, st.floats(-3, 3, width=32))
-    grad = np.random.default_rng(0).standard_normal(x.shape)
     results = {}
     for device in ("cpu", "cuda"):
         leaf = Tensor(x, requires_grad=True, device=device)
