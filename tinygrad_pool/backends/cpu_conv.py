@@ -25,8 +25,8 @@ import functools
 import numpy as np
 from numba import get_num_threads, njit, prange
 
-from .cpu_direct import conv3x3_direct, conv3x3_direct_weight_grad
-from .cpu_winograd import conv3x3, conv3x3_weight_grad
+from .cpu_direct import conv3x3_direct, conv3x3_direct_backward
+from .cpu_winograd import conv3x3, conv3x3_backward
 
 @njit(cache=True)
 def _split_row(r, kd, kh, kw):
@@ -269,7 +269,7 @@ def _plan(x, out_channels, geometry, span):
     return chunk, workers
 
 def _kernels_3x3(geometry, groups, in_shape, w_shape):
-    """(forward, weight gradient) of the kernels that compute a 2-d 3x3 convolution with stride 1, no dilation,
+    """(forward, backward) of the kernels that compute a 2-d 3x3 convolution with stride 1, no dilation,
     one group and at most 2 of padding on each side: Winograd's with at least 4 channels in and out, else the
     direct ones (for few channels BLAS has too little to do); None for any other convolution, which goes to im2col."""
     kernel, stride, pad, dilation, out_shape = geometry
@@ -278,8 +278,8 @@ def _kernels_3x3(geometry, groups, in_shape, w_shape):
             and all(0 <= pad[i] <= 2 and 0 <= out_shape[i] + 2 - in_shape[i] - pad[i] <= 2 for i in (1, 2))):
         return None
     if min(w_shape[:2]) >= 4:
-        return conv3x3, conv3x3_weight_grad
-    return conv3x3_direct, conv3x3_direct_weight_grad
+        return conv3x3, conv3x3_backward
+    return conv3x3_direct, conv3x3_direct_backward
 
 def conv_forward(x, w, bias, geometry, groups):
     """x (N, C, D, H, W), w (C_out, C/G, KD, KH, KW), bias (C_out,) or None -> (N, C_out, OD, OH, OW).
@@ -300,16 +300,11 @@ def conv_forward(x, w, bias, geometry, groups):
 
 def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, need_bias):
     """(grad_x, grad_w, grad_bias) of conv_forward; None for a gradient that is not needed. A 3x3 convolution
-    that the Winograd or direct kernels serve gets both gradients from them: grad_x is such a convolution too
-    (grad_out, padded by 2 - pad, correlated with the flipped, transposed kernel: docs/convolution.md)."""
+    that the Winograd or direct kernels serve gets both gradients from them."""
     kernels = _kernels_3x3(geometry, groups, x.shape[2:], w.shape)
     if kernels:
-        (forward, weight_grad), pad, grad_x, grad_w = kernels, geometry[2][1:], None, None
-        if need_input:
-            flipped = np.ascontiguousarray(w[:, :, 0, ::-1, ::-1].transpose(1, 0, 2, 3))
-            grad_x = forward(grad_out[:, :, 0], flipped, None, tuple(2 - p for p in pad), x.shape[3:])[:, :, None]
-        if need_weight:
-            grad_w = weight_grad(x[:, :, 0], grad_out[:, :, 0], pad)[:, :, None]
+        grads = kernels[1](x[:, :, 0], w[:, :, 0], grad_out[:, :, 0], geometry[2][1:], need_input, need_weight)
+        grad_x, grad_w = (None if grad is None else grad[:, :, None] for grad in grads)
         return grad_x, grad_w, (grad_out.sum(axis=(0, 2, 3, 4)) if need_bias else None)
     kernel, stride, pad, dilation, out_shape = _geometry(geometry)
     wide, padded, column_of = _layout(geometry)

@@ -205,3 +205,14 @@ def conv3x3_direct_weight_grad(x, grad_out, pad):
     parts = np.empty((workers, grad_out.shape[1], x.shape[1], 3, 3), x.dtype)
     _weight_grad_shifted(x, grad_out, pad[0], pad[1], workers, parts)
     return parts.sum(axis=0)
+
+def conv3x3_direct_backward(x, w, grad_out, pad, need_input, need_weight):
+    """(grad_x or None, grad_w or None) of conv3x3_direct(x, w, ., pad, grad_out.shape[2:]). grad_x is a direct
+    convolution too: grad_out, padded by 2 - pad, with the flipped, transposed kernel (docs/convolution.md)."""
+    grad_x = grad_w = None
+    if need_input:
+        flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+        grad_x = conv3x3_direct(grad_out, flipped, None, tuple(2 - p for p in pad), x.shape[2:])
+    if need_weight:
+        grad_w = conv3x3_direct_weight_grad(x, grad_out, pad)
+    return grad_x, grad_w

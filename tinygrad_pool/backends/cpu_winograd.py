@@ -14,9 +14,11 @@ One worker per core takes every workers-th sample: it copies the sample's channe
 then goes through blocks of tile rows (`BLOCK_ELEMENTS`), transforming each block into V, multiplying, and
 transforming M back into the output rows, dropping the outputs past an odd edge.
 
-The weight gradient runs the same products backwards. Y is linear in U, so dL/dU[k] = sum over tiles of
-(A dY A^T)[k] V[k]^T: 16 products (C_out, tiles) @ (tiles, C_in) per block, summed over the batch, and then
-dL/dg = G^T (dL/dU) G per filter, the adjoint of the filter transform.
+The backward pass runs the same products backwards, transforming each block of grad_out once for both gradients,
+dM[k] = (A dY A^T)[k]. Y is linear in U, so dL/dU[k] = sum over tiles of dM[k] V[k]^T: 16 products
+(C_out, tiles) @ (tiles, C_in) per block, summed over the batch, then dL/dg = G^T (dL/dU) G per filter, the adjoint
+of the filter transform. Y is linear in V too, so dL/dV[k] = U[k]^T dM[k], and each tile adds B (dL/dV) B^T, the
+adjoint of the input transform, into the patch it read.
 """
 import numpy as np
 from numba import get_num_threads, njit, prange
@@ -200,39 +202,97 @@ def _gradient_transform(g_plane, first_row, rows, tiles_w, gy, o):
             gy[8, o, t], gy[9, o, t], gy[10, o, t], gy[11, o, t] = a, a + b, a - b, -b
             gy[12, o, t], gy[13, o, t], gy[14, o, t], gy[15, o, t] = -r, -r - s, s - r, s
 
+@njit(cache=True)
+def _input_transform_adjoint(dv, c, tiles_h, tiles_w, grad_padded):
+    """grad_padded += B dv[:, c, t] B^T over every tile t, each added at the 4x4 patch the tile's input came from
+    (tile rows and columns overlap by two): the adjoint of _input_transform, B^T's transpose applied on both sides."""
+    for th in range(tiles_h):
+        r0, r1, r2, r3 = grad_padded[2 * th], grad_padded[2 * th + 1], grad_padded[2 * th + 2], grad_padded[2 * th + 3]
+        base = th * tiles_w
+        for tw in range(tiles_w):
+            t, col = base + tw, 2 * tw
+            # B dV: rows (dV0, dV1 - dV2 + dV3, dV1 + dV2 - dV0, -dV3) of the 4x4 dV, column by column
+            a0, a1, a2, a3 = dv[0, c, t], dv[1, c, t], dv[2, c, t], dv[3, c, t]
+            b0, b1, b2, b3 = dv[4, c, t], dv[5, c, t], dv[6, c, t], dv[7, c, t]
+            e0, e1, e2, e3 = dv[8, c, t], dv[9, c, t], dv[10, c, t], dv[11, c, t]
+            f0, f1, f2, f3 = dv[12, c, t], dv[13, c, t], dv[14, c, t], dv[15, c, t]
+            p0, p1, p2, p3 = a0, a1, a2, a3
+            q0, q1, q2, q3 = b0 - e0 + f0, b1 - e1 + f1, b2 - e2 + f2, b3 - e3 + f3
+            u0, u1, u2, u3 = b0 + e0 - a0, b1 + e1 - a1, b2 + e2 - a2, b3 + e3 - a3
+            z0, z1, z2, z3 = -f0, -f1, -f2, -f3
+            # (B dV) B^T: the same combination along each row
+            r0[col] += p0
+            r0[col + 1] += p1 - p2 + p3
+            r0[col + 2] += p1 + p2 - p0
+            r0[col + 3] -= p3
+            r1[col] += q0
+            r1[col + 1] += q1 - q2 + q3
+            r1[col + 2] += q1 + q2 - q0
+            r1[col + 3] -= q3
+            r2[col] += u0
+            r2[col + 1] += u1 - u2 + u3
+            r2[col + 2] += u1 + u2 - u0
+            r2[col + 3] -= u3
+            r3[col] += z0
+            r3[col + 1] += z1 - z2 + z3
+            r3[col + 2] += z1 + z2 - z0
+            r3[col + 3] -= z3
+
 @njit(parallel=True, cache=True)
-def _winograd_weight_grad(x, grad_out, pad_h, pad_w, workers, s_parts):
-    """s_parts[worker, k] (C_out, C) = sum over that worker's samples and tiles of gy[k] @ v[k]^T: the gradient
-    of the transformed filters U[k]. Samples, padded planes and blocks of tile rows as in _winograd_conv."""
-    n_samples, channels = x.shape[0], x.shape[1]
+def _winograd_backward(x, ut, grad_out, pad_h, pad_w, workers, s_parts, grad_x):
+    """Both gradients in one pass over the batch, sharing each block's gradient transform gy[k] = (A dY A^T)[k]:
+    s_parts[worker, k] (C_out, C) = sum over that worker's samples and tiles of gy[k] @ v[k]^T, the gradient of the
+    transformed filters U[k]; and grad_x (N, C, H, W) from dv[k] = U[k]^T @ gy[k] through the adjoint of the input
+    transform. An empty s_parts or grad_x skips that gradient. Samples, padded planes and blocks of tile rows as
+    in _winograd_conv."""
+    n_samples, channels, height, width = x.shape
     out_channels, out_h, out_w = grad_out.shape[1], grad_out.shape[2], grad_out.shape[3]
+    need_weight, need_input = s_parts.shape[0] > 0, grad_x.shape[0] > 0
     tiles_h, tiles_w = (out_h + 1) // 2, (out_w + 1) // 2
     block_rows = _block_rows(channels, out_channels, tiles_h, tiles_w)
     block = block_rows * tiles_w
     for worker in prange(workers):
         padded = np.zeros((channels, 2 * tiles_h + 2, 2 * tiles_w + 2), x.dtype)
+        grad_padded = np.zeros((channels, 2 * tiles_h + 2, 2 * tiles_w + 2), x.dtype)
         g_padded = np.zeros((out_channels, 2 * tiles_h, 2 * tiles_w), x.dtype)
         v_buffer = np.empty(16 * channels * (block + 32), x.dtype)
         gy_buffer = np.empty(16 * out_channels * (block + 32), x.dtype)
         product = np.empty((out_channels, channels), x.dtype)
-        s = s_parts[worker]
-        s[:] = 0
+        if need_weight:
+            s = s_parts[worker]
+            s[:] = 0
         for n in range(worker, n_samples, workers):
-            for c in range(channels):
-                _copy_padded(x[n, c], pad_h, pad_w, padded[c])
+            if need_weight:
+                for c in range(channels):
+                    _copy_padded(x[n, c], pad_h, pad_w, padded[c])
+            if need_input:
+                grad_padded[:] = 0
             for o in range(out_channels):
                 _copy_padded(grad_out[n, o], 0, 0, g_padded[o])
             for first_row in range(0, tiles_h, block_rows):
                 rows = min(block_rows, tiles_h - first_row)
                 tiles = rows * tiles_w
                 v, gy = _block_arrays(v_buffer, gy_buffer, channels, out_channels, tiles)
-                for c in range(channels):
-                    _input_transform(padded[c, 2 * first_row:], rows, tiles_w, v, c)
+                if need_weight:
+                    for c in range(channels):
+                        _input_transform(padded[c, 2 * first_row:], rows, tiles_w, v, c)
                 for o in range(out_channels):
                     _gradient_transform(g_padded[o], first_row, rows, tiles_w, gy, o)
                 for k in range(16):
-                    np.dot(gy[k], v[k].T, product)
-                    s[k] += product
+                    if need_weight:
+                        np.dot(gy[k], v[k].T, product)
+                        s[k] += product
+                    if need_input:   # dv[k] takes v[k]'s place, which the weight gradient has just used
+                        np.dot(ut[k], gy[k], v[k])
+                if need_input:
+                    for c in range(channels):
+                        _input_transform_adjoint(v, c, rows, tiles_w, grad_padded[c, 2 * first_row:])
+            if need_input:
+                for c in range(channels):
+                    for h in range(height):
+                        source, target = grad_padded[c, h + pad_h, pad_w:], grad_x[n, c, h]
+                        for i in range(width):
+                            target[i] = source[i]
 
 @njit(cache=True)
 def _filter_transform_adjoint(s, grad_w):
@@ -251,17 +311,25 @@ def _filter_transform_adjoint(s, grad_w):
                 grad_w[o, c, 1, j] = 0.5 * (sg[1, j] - sg[2, j])
                 grad_w[o, c, 2, j] = 0.5 * (sg[1, j] + sg[2, j]) + sg[3, j]
 
-def conv3x3_weight_grad(x, grad_out, pad):
-    """The weight gradient (C_out, C, 3, 3) of conv3x3(x, w, ., pad, grad_out.shape[2:]) for grad_out
-    (N, C_out, OH, OW): the forward's products run backwards, S[k] = sum over tiles of (A dY A^T)[k] @ V[k]^T,
-    then grad_w = G^T S G. The same 16 products per tile as the forward, 2.25 times fewer than im2col's."""
+def conv3x3_backward(x, w, grad_out, pad, need_input, need_weight):
+    """(grad_x or None, grad_w or None) of conv3x3(x, w, ., pad, grad_out.shape[2:]) for grad_out (N, C_out, OH, OW),
+    in one pass that transforms grad_out once for both. The forward's products run backwards:
+    grad_w = G^T S G for S[k] = sum over tiles of (A dY A^T)[k] @ V[k]^T, and grad_x collects B dV B^T for
+    dV[k] = U[k]^T (A dY A^T)[k]; the same 16 products per tile as the forward, 2.25 times fewer than im2col's."""
     x, grad_out = np.ascontiguousarray(x), np.ascontiguousarray(grad_out)
     workers = max(1, min(get_num_threads(), x.shape[0]))
-    s_parts = np.empty((workers, 16, grad_out.shape[1], x.shape[1]), x.dtype)
-    _winograd_weight_grad(x, grad_out, pad[0], pad[1], workers, s_parts)
-    grad_w = np.empty((grad_out.shape[1], x.shape[1], 3, 3), x.dtype)
-    _filter_transform_adjoint(s_parts.sum(axis=0), grad_w)
-    return grad_w
+    u = np.empty((16, w.shape[0], w.shape[1]), x.dtype)
+    _filter_transform(np.ascontiguousarray(w), u)
+    s_parts = np.zeros((workers if need_weight else 0, 16, grad_out.shape[1], x.shape[1]), x.dtype)   # 0 for N = 0
+    grad_x = np.empty(x.shape if need_input else (0,) + x.shape[1:], x.dtype)
+    if x.shape[0] and (need_input or need_weight):
+        _winograd_backward(x, np.ascontiguousarray(u.transpose(0, 2, 1)), grad_out, pad[0], pad[1], workers,
+                           s_parts, grad_x)
+    grad_w = None
+    if need_weight:
+        grad_w = np.empty((grad_out.shape[1], x.shape[1], 3, 3), x.dtype)
+        _filter_transform_adjoint(s_parts.sum(axis=0), grad_w)
+    return (grad_x if need_input else None), grad_w
 
 def conv3x3(x, w, bias, pad, out_shape):
     """x (N, C, H, W), w (C_out, C, 3, 3), bias (C_out,) or None -> (N, C_out, *out_shape), stride 1, with
