@@ -122,6 +122,22 @@ def test_3x3_gradients_match_finite_differences(x_shape, w_shape):
               for s in (x_shape, w_shape, w_shape[:1])]
     assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=(1, 2)), inputs)
 
+@pytest.mark.parametrize("x_shape,w_shape", [((2, 4, 5, 4), (4, 4, 3, 3)), ((2, 1, 5, 4), (3, 1, 3, 3))],
+                         ids=["winograd", "direct"])
+def test_3x3_backward_computes_each_gradient_alone_as_with_the_other(x_shape, w_shape):
+    """A frozen input or frozen weights skip that gradient; the other one comes out the same."""
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    g = rng.standard_normal((x_shape[0], w_shape[0]) + x_shape[2:])
+    grads = {}
+    for wanted in ("x", "w", "xw"):
+        xt, wt = Tensor(x, requires_grad="x" in wanted), Tensor(w, requires_grad="w" in wanted)
+        F.conv2d(xt, wt, padding=1).backward(Tensor(g))
+        grads[wanted] = xt.grad, wt.grad
+    assert grads["x"][1] is None and grads["w"][0] is None
+    np.testing.assert_array_equal(grads["x"][0].numpy(), grads["xw"][0].numpy())
+    np.testing.assert_array_equal(grads["w"][1].numpy(), grads["xw"][1].numpy())
+
 ERRORS = [
     (lambda x, w: F.conv2d(x, w[:, :2]), ValueError, r"3 channels but weight \(4, 2, 3, 3\)"),
     (lambda x, w: F.conv2d(x, w, groups=2), ValueError, "groups=2 must divide"),
