@@ -39,15 +39,19 @@ def _shift_sample(x, n, pad_h, pad_w, shifted):
                 for i in range(high - low):   # from 0: numba then needs no negative-index check
                     target[i] = source[i]
 
+@njit(cache=True)
+def _tap_runs(shifted):
+    """The nine runs one channel's shifted copies (3, H, OW) give, in tap order (jh, jw) = (0, 0), (0, 1), ...,
+    (2, 2): tap (jh, jw) at flat output position k reads run[k] = shifted[jw] at k + jh * OW."""
+    row = shifted.shape[2]
+    left, centre, right = shifted[0].ravel(), shifted[1].ravel(), shifted[2].ravel()
+    return left, centre, right, left[row:], centre[row:], right[row:], left[2 * row:], centre[2 * row:], right[2 * row:]
+
 @njit(cache=True, fastmath=FASTMATH)
 def _taps_pair(shifted, w, v, w_start, v_start, first, out, out2):
     """out[k] = (w_start if first else out[k]) + the 3x3 taps of w over one channel's `shifted` (3, H, OW) at flat
     position k, for every k; out2 likewise with v."""
-    row = shifted.shape[2]
-    left, centre, right = shifted[0].ravel(), shifted[1].ravel(), shifted[2].ravel()
-    a0, a1, a2 = left[:], left[row:], left[2 * row:]
-    b0, b1, b2 = centre[:], centre[row:], centre[2 * row:]
-    c0, c1, c2 = right[:], right[row:], right[2 * row:]
+    a0, b0, c0, a1, b1, c1, a2, b2, c2 = _tap_runs(shifted)
     w0, w1, w2, w3, w4, w5, w6, w7, w8 = w[0, 0], w[0, 1], w[0, 2], w[1, 0], w[1, 1], w[1, 2], w[2, 0], w[2, 1], w[2, 2]
     v0, v1, v2, v3, v4, v5, v6, v7, v8 = v[0, 0], v[0, 1], v[0, 2], v[1, 0], v[1, 1], v[1, 2], v[2, 0], v[2, 1], v[2, 2]
     for k in range(out.size):
@@ -64,11 +68,7 @@ def _taps_pair(shifted, w, v, w_start, v_start, first, out, out2):
 @njit(cache=True, fastmath=FASTMATH)
 def _taps(shifted, w, w_start, first, out):
     """_taps_pair for one output channel (the last of an odd number)."""
-    row = shifted.shape[2]
-    left, centre, right = shifted[0].ravel(), shifted[1].ravel(), shifted[2].ravel()
-    a0, a1, a2 = left[:], left[row:], left[2 * row:]
-    b0, b1, b2 = centre[:], centre[row:], centre[2 * row:]
-    c0, c1, c2 = right[:], right[row:], right[2 * row:]
+    a0, b0, c0, a1, b1, c1, a2, b2, c2 = _tap_runs(shifted)
     w0, w1, w2, w3, w4, w5, w6, w7, w8 = w[0, 0], w[0, 1], w[0, 2], w[1, 0], w[1, 1], w[1, 2], w[2, 0], w[2, 1], w[2, 2]
     for k in range(out.size):
         s = (w0 * a0[k] + w1 * b0[k] + w2 * c0[k] + w3 * a1[k] + w4 * b1[k] + w5 * c1[k]
@@ -105,11 +105,7 @@ def _conv_shifted(x, w, bias, pad_h, pad_w, workers, out):
 def _tap_products(shifted, g, grad_w):
     """grad_w[jh, jw] += sum over k of g[k] * shifted[jw] at k + jh * OW, in one pass over g. The sums are in g's
     dtype: a float64 sum of float32 products would not vectorise."""
-    row = shifted.shape[2]
-    left, centre, right = shifted[0].ravel(), shifted[1].ravel(), shifted[2].ravel()
-    a0, a1, a2 = left[:], left[row:], left[2 * row:]
-    b0, b1, b2 = centre[:], centre[row:], centre[2 * row:]
-    c0, c1, c2 = right[:], right[row:], right[2 * row:]
+    a0, b0, c0, a1, b1, c1, a2, b2, c2 = _tap_runs(shifted)
     t0 = t1 = t2 = t3 = t4 = t5 = t6 = t7 = t8 = g.dtype.type(0)
     for k in range(g.size):
         gk = g[k]

@@ -203,6 +203,14 @@ def _gradient_transform(g_plane, first_row, rows, tiles_w, gy, o):
             gy[12, o, t], gy[13, o, t], gy[14, o, t], gy[15, o, t] = -r, -r - s, s - r, s
 
 @njit(cache=True)
+def _add_patch_row(e0, e1, e2, e3, col, row):
+    """row[col:col + 4] += (e0, e1 - e2 + e3, e1 + e2 - e0, -e3): one row of (B dV) times B^T."""
+    row[col] += e0
+    row[col + 1] += e1 - e2 + e3
+    row[col + 2] += e1 + e2 - e0
+    row[col + 3] -= e3
+
+@njit(cache=True)
 def _input_transform_adjoint(dv, c, tiles_h, tiles_w, grad_padded):
     """grad_padded += B dv[:, c, t] B^T over every tile t, each added at the 4x4 patch the tile's input came from
     (tile rows and columns overlap by two): the adjoint of _input_transform, B^T's transpose applied on both sides."""
@@ -216,27 +224,11 @@ def _input_transform_adjoint(dv, c, tiles_h, tiles_w, grad_padded):
             b0, b1, b2, b3 = dv[4, c, t], dv[5, c, t], dv[6, c, t], dv[7, c, t]
             e0, e1, e2, e3 = dv[8, c, t], dv[9, c, t], dv[10, c, t], dv[11, c, t]
             f0, f1, f2, f3 = dv[12, c, t], dv[13, c, t], dv[14, c, t], dv[15, c, t]
-            p0, p1, p2, p3 = a0, a1, a2, a3
-            q0, q1, q2, q3 = b0 - e0 + f0, b1 - e1 + f1, b2 - e2 + f2, b3 - e3 + f3
-            u0, u1, u2, u3 = b0 + e0 - a0, b1 + e1 - a1, b2 + e2 - a2, b3 + e3 - a3
-            z0, z1, z2, z3 = -f0, -f1, -f2, -f3
-            # (B dV) B^T: the same combination along each row
-            r0[col] += p0
-            r0[col + 1] += p1 - p2 + p3
-            r0[col + 2] += p1 + p2 - p0
-            r0[col + 3] -= p3
-            r1[col] += q0
-            r1[col + 1] += q1 - q2 + q3
-            r1[col + 2] += q1 + q2 - q0
-            r1[col + 3] -= q3
-            r2[col] += u0
-            r2[col + 1] += u1 - u2 + u3
-            r2[col + 2] += u1 + u2 - u0
-            r2[col + 3] -= u3
-            r3[col] += z0
-            r3[col + 1] += z1 - z2 + z3
-            r3[col + 2] += z1 + z2 - z0
-            r3[col + 3] -= z3
+            # then (B dV) B^T: the same combination along each of those rows
+            _add_patch_row(a0, a1, a2, a3, col, r0)
+            _add_patch_row(b0 - e0 + f0, b1 - e1 + f1, b2 - e2 + f2, b3 - e3 + f3, col, r1)
+            _add_patch_row(b0 + e0 - a0, b1 + e1 - a1, b2 + e2 - a2, b3 + e3 - a3, col, r2)
+            _add_patch_row(-f0, -f1, -f2, -f3, col, r3)
 
 @njit(parallel=True, cache=True)
 def _winograd_backward(x, ut, grad_out, pad_h, pad_w, workers, s_parts, grad_x):
