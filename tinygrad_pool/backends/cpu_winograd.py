@@ -206,22 +206,22 @@ def _gradient_transform(g, first_row, rows, tiles_w, gy):
                 g0[o], g1[o], g2[o], g3[o] = -a, -a - b, b - a, b
 
 @njit(cache=True)
-def _input_transform_adjoint(dv, tiles_h, tiles_w, rows_of_b_dv, grad_padded):
+def _input_transform_adjoint(dv, tiles_h, tiles_w, grad_padded):
     """grad_padded += B dv[:, t] B^T over every tile t, each added at the 4x4 patch the tile's input came from
-    (tile rows and columns overlap by two): the adjoint of _input_transform, B^T's transpose applied on both
-    sides. rows_of_b_dv (4, 4, C) holds one tile's B dV."""
+    (tile rows and columns overlap by two): the adjoint of _input_transform, B^T's transpose applied on both sides.
+    B dV is computed in place for all tiles first, in four long loops; dv is overwritten."""
+    tiles = tiles_h * tiles_w
+    for j in range(4):   # B dV, column j: rows (dV0, dV1 - dV2 + dV3, dV1 + dV2 - dV0, -dV3)
+        d0, d1 = dv[j, :tiles].ravel(), dv[4 + j, :tiles].ravel()
+        d2, d3 = dv[8 + j, :tiles].ravel(), dv[12 + j, :tiles].ravel()
+        for i in range(d0.size):
+            e0, e1, e2, e3 = d0[i], d1[i], d2[i], d3[i]
+            d1[i], d2[i], d3[i] = e1 - e2 + e3, e1 + e2 - e0, -e3
     for th in range(tiles_h):
         for tw in range(tiles_w):
-            t = th * tiles_w + tw
-            for j in range(4):   # B dV, column j: rows (dV0, dV1 - dV2 + dV3, dV1 + dV2 - dV0, -dV3)
-                d0, d1, d2, d3 = dv[j, t], dv[4 + j, t], dv[8 + j, t], dv[12 + j, t]
-                b0, b1, b2, b3 = rows_of_b_dv[0, j], rows_of_b_dv[1, j], rows_of_b_dv[2, j], rows_of_b_dv[3, j]
-                for c in range(d0.size):
-                    b0[c], b1[c] = d0[c], d1[c] - d2[c] + d3[c]
-                    b2[c], b3[c] = d1[c] + d2[c] - d0[c], -d3[c]
-            col = 2 * tw
-            for i in range(4):   # then (B dV) B^T, row i: (e0, e1 - e2 + e3, e1 + e2 - e0, -e3), added at patch row i
-                e0, e1, e2, e3 = rows_of_b_dv[i, 0], rows_of_b_dv[i, 1], rows_of_b_dv[i, 2], rows_of_b_dv[i, 3]
+            t, col = th * tiles_w + tw, 2 * tw
+            for i in range(4):   # (B dV) B^T, row i: (e0, e1 - e2 + e3, e1 + e2 - e0, -e3), added at patch row i
+                e0, e1, e2, e3 = dv[4 * i, t], dv[4 * i + 1, t], dv[4 * i + 2, t], dv[4 * i + 3, t]
                 row = grad_padded[2 * th + i]
                 r0, r1, r2, r3 = row[col], row[col + 1], row[col + 2], row[col + 3]
                 for c in range(r0.size):
@@ -246,7 +246,6 @@ def _winograd_backward(x, u, grad_out, pad_h, pad_w, workers, s_parts, grad_x):
         grad_padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
         g = np.zeros((2 * tiles_h, 2 * tiles_w, out_channels), x.dtype)
         v, gy = _block_arrays(block_rows * tiles_w, channels, out_channels, x.dtype)
-        rows_of_b_dv = np.empty((4, 4, channels), x.dtype)
         product = np.empty((out_channels, channels), x.dtype)
         if need_weight:
             s = s_parts[worker]
@@ -270,7 +269,7 @@ def _winograd_backward(x, u, grad_out, pad_h, pad_w, workers, s_parts, grad_x):
                     if need_input:   # dV[k] takes V[k]'s place, which the weight gradient has just used
                         np.dot(gy[k, :tiles], u[k], v[k, :tiles])
                 if need_input:
-                    _input_transform_adjoint(v, rows, tiles_w, rows_of_b_dv, grad_padded[2 * first_row:])
+                    _input_transform_adjoint(v, rows, tiles_w, grad_padded[2 * first_row:])
             if need_input:
                 _store_channels_first(grad_padded[pad_h:, pad_w:], grad_x[n])
 
