@@ -157,7 +157,7 @@ def _block_arrays(tiles, channels, out_channels, dtype):
 def _winograd_conv(x, ut, bias, pad_h, pad_w, workers, out):
     """out (N, C_out, OH, OW) = the 3x3 stride-1 convolution of x (N, C, H, W) padded by (pad_h, pad_w), for
     ut[k] = U[k]^T (C, C_out). One worker per core takes every workers-th sample; blocks of tile rows keep their
-    v and m in its cache. (Blocks of several small samples, for longer products, gained less than 5%.)"""
+    v and m in its cache."""
     n_samples, channels = x.shape[0], x.shape[1]
     out_channels, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
     tiles_h, tiles_w = (out_h + 1) // 2, (out_w + 1) // 2
