@@ -245,14 +245,16 @@ def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, 
                 _columns_back(part_cols, kernel, stride, pad, dilation, out_shape, wide, padded, span,
                               samples[worker], grad_x[start:stop])
 
-def _geometry(geometry):
-    return tuple(np.asarray(g, np.int64) for g in geometry)
+def _kernel_arrays(geometry):
+    """The geometry's fields as the int64 arrays the Numba kernels index: kernel, stride, pad, dilation, out."""
+    return tuple(np.asarray(g, np.int64) for g in (geometry.kernel, geometry.stride, geometry.padding,
+                                                    geometry.dilation, geometry.out_shape))
 
-@functools.lru_cache(maxsize=64)   # geometry is a tuple of int tuples; forward and backward ask for the same one
+@functools.lru_cache(maxsize=64)   # forward and backward ask for the same geometry
 def _layout(geometry):
     """(wide, padded dims, column_of): wide columns for stride 1, else one column per output position."""
-    kernel, stride, pad, dilation, out_shape = geometry
-    out_shape = tuple(int(o) for o in out_shape)
+    kernel, stride, dilation = geometry.kernel, geometry.stride, geometry.dilation
+    out_shape = tuple(int(o) for o in geometry.out_shape)
     positions = np.arange(int(np.prod(out_shape)), dtype=np.int64)
     if any(int(s) != 1 for s in stride):
         return False, np.ones(3, np.int64), positions
@@ -264,7 +266,7 @@ def _plan(x, out_channels, geometry, span):
     """(samples per chunk, workers): chunks whose columns and output rows each fit CHUNK_ELEMENTS, and still
     give every thread work."""
     workers = max(1, min(get_num_threads(), x.shape[0]))
-    per_sample = max(x.shape[1] * int(np.prod(geometry[0])), out_channels) * span
+    per_sample = max(x.shape[1] * int(np.prod(geometry.kernel)), out_channels) * span
     chunk = max(1, min(-(-x.shape[0] // workers), CHUNK_ELEMENTS // max(per_sample, 1)))
     return chunk, workers
 
@@ -272,7 +274,8 @@ def _kernels_3x3(geometry, groups, in_shape, w_shape):
     """(forward, backward) of the kernels that compute a 2-d 3x3 convolution with stride 1, no dilation,
     one group and at most 2 of padding on each side: Winograd's with at least 4 channels in and out, else the
     direct ones (for few channels BLAS has too little to do); None for any other convolution, which goes to im2col."""
-    kernel, stride, pad, dilation, out_shape = geometry
+    kernel, stride, pad, dilation, out_shape = (geometry.kernel, geometry.stride, geometry.padding,
+                                                geometry.dilation, geometry.out_shape)
     if not (tuple(kernel) == (1, 3, 3) and tuple(stride) == (1, 1, 1) and tuple(dilation) == (1, 1, 1)
             and groups == 1 and pad[0] == 0 and in_shape[0] == out_shape[0] == 1
             and all(0 <= pad[i] <= 2 and 0 <= out_shape[i] + 2 - in_shape[i] - pad[i] <= 2 for i in (1, 2))):
@@ -283,11 +286,11 @@ def _kernels_3x3(geometry, groups, in_shape, w_shape):
 
 def conv_forward(x, w, bias, geometry, groups):
     """x (N, C, D, H, W), w (C_out, C/G, KD, KH, KW), bias (C_out,) or None -> (N, C_out, OD, OH, OW).
-    geometry = (kernel, stride, pad_left, dilation, out_shape), each three ints."""
+    `geometry` is an ops.conv.ConvGeometry."""
     kernels = _kernels_3x3(geometry, groups, x.shape[2:], w.shape)
     if kernels:
-        return kernels[0](x[:, :, 0], w[:, :, 0], bias, geometry[2][1:], geometry[4][1:])[:, :, None]
-    kernel, stride, pad, dilation, out_shape = _geometry(geometry)
+        return kernels[0](x[:, :, 0], w[:, :, 0], bias, geometry.padding[1:], geometry.out_shape[1:])[:, :, None]
+    kernel, stride, pad, dilation, out_shape = _kernel_arrays(geometry)
     wide, padded, column_of = _layout(geometry)
     x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], -1)
     bias = np.zeros(0, x.dtype) if bias is None else np.ascontiguousarray(bias)
@@ -296,17 +299,17 @@ def conv_forward(x, w, bias, geometry, groups):
         chunk, workers = _plan(x, w.shape[0], geometry, int(column_of[-1]) + 1)
         _conv_forward(x, w2, bias, groups, chunk, workers, kernel, stride, pad, dilation, out_shape, wide, padded,
                       column_of, out)
-    return out.reshape(out.shape[:2] + tuple(geometry[4]))
+    return out.reshape(out.shape[:2] + tuple(geometry.out_shape))
 
 def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, need_bias):
     """(grad_x, grad_w, grad_bias) of conv_forward; None for a gradient that is not needed. A 3x3 convolution
     that the Winograd or direct kernels serve gets both gradients from them."""
     kernels = _kernels_3x3(geometry, groups, x.shape[2:], w.shape)
     if kernels:
-        grads = kernels[1](x[:, :, 0], w[:, :, 0], grad_out[:, :, 0], geometry[2][1:], need_input, need_weight)
+        grads = kernels[1](x[:, :, 0], w[:, :, 0], grad_out[:, :, 0], geometry.padding[1:], need_input, need_weight)
         grad_x, grad_w = (None if grad is None else grad[:, :, None] for grad in grads)
         return grad_x, grad_w, (grad_out.sum(axis=(0, 2, 3, 4)) if need_bias else None)
-    kernel, stride, pad, dilation, out_shape = _geometry(geometry)
+    kernel, stride, pad, dilation, out_shape = _kernel_arrays(geometry)
     wide, padded, column_of = _layout(geometry)
     x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], -1)
     g = np.ascontiguousarray(grad_out).reshape(grad_out.shape[0], grad_out.shape[1], -1)

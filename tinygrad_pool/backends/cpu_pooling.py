@@ -328,11 +328,14 @@ def _avg_pool_backward_kernel(grad_out, factor, cover_first, cover_count, grad_i
                         total += across[ow]
                     row[w] = total
 
+def _interior_table(windows):
+    return np.array([[r.start, r.stop, r.stride, r.kernel, r.shift] for r in windows.interior], np.int64)
+
 def max_pool(x, windows, with_indices):
     """(planes, D, H, W) -> values (planes, OD, OH, OW), and their int64 flat indices if asked for."""
     x = np.ascontiguousarray(x)
     out = np.empty((x.shape[0],) + windows.out_shape, x.dtype)
-    tables = (windows.first, windows.count, windows.step, windows.interior)
+    tables = (windows.first, windows.count, windows.step, _interior_table(windows))
     if not with_indices:
         _max_pool_kernel(x, *tables, out)
         return out, None
@@ -350,7 +353,7 @@ def max_pool_backward(grad_out, indices, windows):
 def avg_pool(x, windows, factor):
     x = np.ascontiguousarray(x)
     out = np.empty((x.shape[0],) + windows.out_shape, x.dtype)
-    _avg_pool_kernel(x, windows.first, windows.count, windows.interior, factor, out)
+    _avg_pool_kernel(x, windows.first, windows.count, _interior_table(windows), factor, out)
     return out
 
 def avg_pool_backward(grad_out, windows, factor):

@@ -70,7 +70,8 @@ def _col2im_kernel(cols, samples, channels, depth, height, width, kd, kh, kw, sd
     grad_x[i] = total
 
 def im2col(x, geometry):
-    kernel, stride, pad, dilation, out_shape = geometry
+    kernel, stride, pad, dilation, out_shape = (geometry.kernel, geometry.stride, geometry.padding,
+                                                geometry.dilation, geometry.out_shape)
     samples, channels = x.shape[:2]
     rows = channels * kernel[0] * kernel[1] * kernel[2]
     cols = _empty((rows, samples * out_shape[0] * out_shape[1] * out_shape[2]), x.dtype)
@@ -80,7 +81,8 @@ def im2col(x, geometry):
     return cols
 
 def col2im(cols, input_shape, geometry):
-    kernel, stride, pad, dilation, out_shape = geometry
+    kernel, stride, pad, dilation, out_shape = (geometry.kernel, geometry.stride, geometry.padding,
+                                                geometry.dilation, geometry.out_shape)
     grad_x = _empty(input_shape, cols.dtype)
     if grad_x.size:
         _col2im_kernel[_blocks(grad_x.size), THREADS](cols.buffer, *input_shape, *kernel, *stride, *pad, *dilation,
@@ -92,7 +94,7 @@ def conv_forward(x, w, bias, geometry, groups):
     columns = im2col(x, geometry)                                        # (C*K, N*O)
     grouped_w = reshape(w, (groups, out_channels // groups, -1))         # (G, C_out/G, C*K/G)
     grouped_cols = reshape(columns, (groups, columns.shape[0] // groups, columns.shape[1]))
-    out = reshape(matmul(grouped_w, grouped_cols), (out_channels, samples) + tuple(geometry[4]))
+    out = reshape(matmul(grouped_w, grouped_cols), (out_channels, samples) + tuple(geometry.out_shape))
     out = contiguous(permute(out, (1, 0, 2, 3, 4)))
     return out if bias is None else add(out, reshape(bias, (1, out_channels, 1, 1, 1)))
 

@@ -105,7 +105,7 @@ def pad(input, pad, mode="constant", value=0.0):
     return input.pad(pad, value)
 
 # --- pooling: PyTorch's signatures over tinygrad_pool/pooling.py -----------------------------------------------
-from .. import pooling as _pool  # noqa: E402
+from ..ops import pooling as _pool  # noqa: E402
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     return _pool.max_pool(input, 1, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool1d")
@@ -165,7 +165,7 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
 global_avg_pool2d = _pool.global_avg_pool2d
 
 # --- convolution -----------------------------------------------------------------------------------------------
-from .. import convolution as _conv  # noqa: E402
+from ..ops import conv as _conv  # noqa: E402
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv.conv(input, weight, bias, stride, padding, dilation, groups, 1)

@@ -1,17 +1,18 @@
-"""Convolution (cross-correlation, as in PyTorch) for 1-3 spatial dims: argument checks, then the backends' kernels.
+"""Convolution (cross-correlation, as in PyTorch) for 1-3 spatial dims: argument checks, geometry, the Function.
 
 The general method is im2col + matmul. Forward: columns = im2col(x) of shape (C*K, N*O); per group
 out_g = W_g @ columns_g; then bias. Backward: grad_W_g = grad_out_g @ columns_g^T, grad_columns_g = W_g^T @ grad_out_g,
 grad_x = col2im(grad_columns), grad_bias = sum of grad_out. On the CPU, 3x3 stride-1 layers take Winograd's F(2x2, 3x3)
-or, with few channels, a direct loop. See docs/convolution.md and ../shared/spec/POOLING_AND_CONV.md (section 6).
+or, with few channels, a direct loop. See docs/convolution.md and docs/semantics.md.
 """
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
-from .autograd import Function
-from .arguments import as_tuple
-from .tensor import Tensor
+from ..autograd import Function
+from ..arguments import as_tuple
+from ..tensor import Tensor
 
 def padding_pairs(padding, kernel, stride, dilation, dims):
     """(left, right) per dim for an int, a tuple, 'valid' or 'same' (stride 1; the odd extra goes right)."""
@@ -70,13 +71,24 @@ def check(input, weight, bias, stride, padding, dilation, groups, dims):
                              f"{tuple(L + a + b for L, (a, b) in zip(spatial, pairs))} of input {input.shape}")
     return input.ndim == dims + 2, pairs, stride, dilation
 
+@dataclass(frozen=True)
+class ConvGeometry:
+    """Where every tap of a convolution reads, three ints per field (D, H, W), with unit dims (kernel, stride and
+    dilation 1, padding 0, output 1) in front of 1-d and 2-d problems. Frozen, so kernels can cache plans by it."""
+    kernel: tuple      # (KD, KH, KW)
+    stride: tuple
+    padding: tuple     # zeros before each dim; 'same' may add one more after, which out_shape accounts for
+    dilation: tuple
+    out_shape: tuple   # (OD, OH, OW)
+
 def geometry(spatial, kernel, stride, pairs, dilation):
-    """The five triples the kernels need, with unit dims in front of 1-d and 2-d problems."""
+    """The ConvGeometry of input `spatial` dims, `kernel` sizes and (left, right) padding `pairs`."""
     out = tuple((L + a + b - d * (k - 1) - 1) // s + 1
                 for L, k, s, (a, b), d in zip(spatial, kernel, stride, pairs, dilation))
     unit = 3 - len(spatial)
-    return ((1,) * unit + tuple(kernel), (1,) * unit + tuple(stride), (0,) * unit + tuple(a for a, _ in pairs),
-            (1,) * unit + tuple(dilation), (1,) * unit + out)
+    return ConvGeometry(kernel=(1,) * unit + tuple(kernel), stride=(1,) * unit + tuple(stride),
+                        padding=(0,) * unit + tuple(a for a, _ in pairs), dilation=(1,) * unit + tuple(dilation),
+                        out_shape=(1,) * unit + out)
 
 class Conv(Function):
     """x (N, C, *spatial), w (C_out, C_in/groups, *kernel) and bias (C_out,) or None -> (N, C_out, *out_spatial).

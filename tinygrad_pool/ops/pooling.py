@@ -1,17 +1,142 @@
-"""Every pooling op: argument checks with PyTorch's rules, then one of two kernels (max, avg) per device.
+"""Every pooling op: the windowing primitive, argument checks with PyTorch's rules, the Functions and the
+public functions (`nn.functional` re-exports them with PyTorch's signatures).
 
 Inputs (N, C, *spatial) or (C, *spatial) with 1-3 spatial dims are viewed as (planes, D, H, W), planes = N*C,
-with unit dims in front for 1-d and 2-d; `windows.py` turns kernel, stride, padding, dilation, ceil_mode and
-adaptive sizes into tables that the kernels walk. See ../shared/spec/POOLING_AND_CONV.md for the semantics.
+with unit dims in front for 1-d and 2-d. Every variant (max, average, adaptive, lp, global) becomes one
+`Windows` table set and one of two kernels per device (max, avg). docs/semantics.md has the rules, docs/pooling.md
+the design.
+
+Windows: along each spatial dim, output `o` reads the taps `first[o] + j * step` for `j < count[o]`: only taps
+inside the input, so padding never costs a bounds check in a kernel. Fixed windows (any kernel, stride, padding,
+dilation, ceil_mode) and adaptive windows both become such tables, and so do the per-dim factors of the
+average divisor. `cover_first[i]` and `cover_count[i]` list the outputs whose window spans input `i`, which
+lets a backward kernel gather into each input instead of scattering (no write races, no atomics).
+Tables always describe three dims (rows D, H, W); 1-d and 2-d pooling use leading dims of size one.
+`interior` holds, per dim, the run of outputs whose windows lie wholly inside the input (an `InteriorRun`): an
+affine tap pattern that a CPU kernel turns into vector code once stride and kernel are constants.
 """
+import functools
 import numbers
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .autograd import Function
-from .arguments import as_tuple
-from .tensor import Tensor, int64
-from .windows import adaptive_windows, fixed_windows, output_length
+from ..autograd import Function
+from ..arguments import as_tuple
+from ..tensor import Tensor, int64
+
+# --- windows: the one primitive every pooling is built from ------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Windows:
+    in_shape: tuple          # (D, H, W)
+    out_shape: tuple         # (OD, OH, OW)
+    first: np.ndarray        # (3, max O) int64: first in-range tap of each output
+    count: np.ndarray        # (3, max O) int64: in-range taps of each output
+    step: np.ndarray         # (3,) int64: distance between taps (the dilation)
+    factor: np.ndarray       # (3, max O) float64: the divisor of an average is the product of the three factors
+    cover_first: np.ndarray  # (3, max L) int64: first output whose window spans input i
+    cover_count: np.ndarray  # (3, max L) int64: how many consecutive outputs span input i
+    interior: tuple          # an InteriorRun per dim
+    has_empty_window: bool   # some window has no tap inside the input (only possible with dilation)
+    device_copies: dict = field(default_factory=dict, repr=False)   # backends keep their uploaded copy here
+
+@dataclass(frozen=True)
+class InteriorRun:
+    """The outputs start..stop-1 of one dim whose windows lie wholly inside the input: output o reads the taps
+    o * stride + shift + j * dilation for every j < kernel. Empty (start == stop) for adaptive windows."""
+    start: int = 0
+    stop: int = 0
+    stride: int = 1
+    kernel: int = 1
+    shift: int = 0
+
+@dataclass(frozen=True)
+class DimWindows:
+    """One spatial dim: the unclipped span [start, end) of every window and its in-range taps."""
+    length: int
+    start: np.ndarray
+    end: np.ndarray
+    first: np.ndarray
+    count: np.ndarray
+    step: int
+    factor: np.ndarray
+    interior: InteriorRun = InteriorRun()
+
+def output_length(length, kernel, stride, padding, dilation, ceil_mode):
+    """PyTorch's pooling output length; below 1 means the configuration is invalid."""
+    effective = dilation * (kernel - 1) + 1
+    numerator = length + 2 * padding - effective + ((stride - 1) if ceil_mode else 0)
+    out = numerator // stride + 1
+    if ceil_mode and (out - 1) * stride >= length + padding:
+        out -= 1     # a window may not start inside the right padding
+    return out
+
+def fixed_dim(length, kernel, stride, padding, dilation, ceil_mode, count_include_pad):
+    """Windows of max/avg pooling along one dim (avg passes dilation=1)."""
+    out = output_length(length, kernel, stride, padding, dilation, ceil_mode)
+    start = np.arange(out, dtype=np.int64) * stride - padding
+    # Taps start + j*dilation lie in [0, length) for j in [j_low, j_high).
+    j_low = np.where(start < 0, (-start + dilation - 1) // dilation, 0)
+    j_high = np.minimum(kernel, np.where(length - 1 - start >= 0, (length - 1 - start) // dilation + 1, 0))
+    count = np.maximum(j_high - j_low, 0)
+    first = start + j_low * dilation
+    # Average divisor per dim: the window clipped at length + padding counts padding; the clipped-to-input
+    # window does not (count_include_pad=False). A ceil_mode window never counts what lies past length + padding.
+    pooled = np.minimum(start + kernel, length + padding) - start
+    factor = (pooled if count_include_pad else count).astype(np.float64)
+    full = np.flatnonzero(count == kernel)     # a contiguous run: start grows with the output index
+    lo, hi = (int(full[0]), int(full[-1]) + 1) if len(full) else (0, 0)
+    return DimWindows(length, start, start + (kernel - 1) * dilation + 1, first, count, dilation, factor,
+                      interior=InteriorRun(start=lo, stop=hi, stride=stride, kernel=kernel, shift=-padding))
+
+def adaptive_dim(length, out):
+    """Adaptive windows: output i covers [floor(i*L/out), ceil((i+1)*L/out))."""
+    i = np.arange(out, dtype=np.int64)
+    start = (i * length) // out
+    end = ((i + 1) * length + out - 1) // out
+    return DimWindows(length, start, end, start, end - start, 1, (end - start).astype(np.float64))
+
+def combine(dims):
+    """Stack 1-3 DimWindows into three-dim tables, with unit dims in front."""
+    zero, one = np.zeros(1, np.int64), np.ones(1, np.int64)
+    unit = DimWindows(length=1, start=zero, end=one, first=zero, count=one, step=1, factor=np.ones(1))
+    dims = [unit] * (3 - len(dims)) + list(dims)
+    widest_out = max(len(d.first) for d in dims)
+    widest_in = max(d.length for d in dims)
+
+    def table(rows, width, dtype):
+        out = np.zeros((3, max(width, 1)), dtype)
+        for row, values in zip(out, rows):
+            row[:len(values)] = values
+        return out
+
+    cover_first, cover_count = [], []
+    for d in dims:
+        inputs = np.arange(d.length)
+        lo = np.searchsorted(d.end, inputs, side="right")     # first window that ends after i
+        hi = np.searchsorted(d.start, inputs, side="right")   # windows that start at or before i
+        cover_first.append(lo)
+        cover_count.append(np.maximum(hi - lo, 0))
+    return Windows(
+        in_shape=tuple(d.length for d in dims), out_shape=tuple(len(d.first) for d in dims),
+        first=table([d.first for d in dims], widest_out, np.int64),
+        count=table([d.count for d in dims], widest_out, np.int64),
+        step=np.array([d.step for d in dims], np.int64),
+        factor=table([d.factor for d in dims], widest_out, np.float64),
+        cover_first=table(cover_first, widest_in, np.int64), cover_count=table(cover_count, widest_in, np.int64),
+        interior=tuple(d.interior for d in dims),
+        has_empty_window=any(bool((d.count == 0).any()) for d in dims))
+
+@functools.lru_cache(maxsize=256)
+def fixed_windows(in_shape, kernel, stride, padding, dilation, ceil_mode, count_include_pad=True):
+    """Tables for max/avg pooling; every argument is a tuple with one entry per spatial dim."""
+    return combine([fixed_dim(*args, ceil_mode, count_include_pad)
+                    for args in zip(in_shape, kernel, stride, padding, dilation)])
+
+@functools.lru_cache(maxsize=256)
+def adaptive_windows(in_shape, out_shape):
+    return combine([adaptive_dim(length, out) for length, out in zip(in_shape, out_shape)])
+
 
 # --- argument checks -------------------------------------------------------------------------------------------
 def check_input(input, dims, op):
