@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from tinygrad_pool.windows import fixed_dim  # noqa: E402
+from tinygrad_pool.ops.pooling import fixed_dim  # noqa: E402
 
 PANELS = [
     ("kernel 3, stride 2", dict(kernel=3, stride=2, padding=0, dilation=1, ceil_mode=False)),

@@ -1,4 +1,4 @@
-"""Naive pooling, written as plain loops straight from ../shared/spec/POOLING_AND_CONV.md, for the tests.
+"""Naive pooling, written as plain loops straight from the rules in docs/semantics.md, for the tests.
 
 Every function takes a numpy array (N, C, *spatial) and per-dim tuples; nothing here is shared with the
 library, so a mistake in the library's window tables cannot hide behind the same mistake here.

@@ -168,7 +168,7 @@ def test_invalid_convolutions_raise_clear_errors(device, call, error, message):
 def test_padding_modes_read_as_the_spec_says(device, mode, expected_right):
     module = tp.nn.Conv1d(1, 1, 5, padding=2, padding_mode=mode, bias=False)
     x = Tensor([[[1.0, 2.0, 3.0, 4.0, 5.0]]], device=device)
-    from tinygrad_pool.ops.conv import pad_mode
+    from tinygrad_pool.ops.movement import pad_mode
     padded = pad_mode(x, ((2, 2),), mode).numpy()[0, 0]
     assert padded[-3:].tolist() == expected_right   # the last input element, then the right padding
     assert module(x.cpu()).shape == (1, 1, 5)
@@ -181,7 +181,7 @@ def test_padding_mode_gradients(device):
         module = tp.nn.Conv2d(2, 2, 3, padding=1, padding_mode=mode)
         weight = Tensor(module.weight.numpy(), dtype=tp.float64, device=device)
         x = Tensor(rng.standard_normal((1, 2, 4, 3)), dtype=tp.float64, requires_grad=True, device=device)
-        from tinygrad_pool.ops.conv import pad_mode
+        from tinygrad_pool.ops.movement import pad_mode
         assert gradcheck(lambda t: F.conv2d(pad_mode(t, ((1, 1), (1, 1)), mode), weight), [x])
 
 def test_module_initialisation_and_repr_follow_pytorch():

@@ -61,7 +61,7 @@ def test_dropout_scales_kept_values_and_is_off_in_eval(device):
     assert repr(layer) == "Dropout(p=0.25)"
 
 def test_dropout_gradient_by_finite_differences(device):
-    from tinygrad_pool.functions import Dropout   # a fixed key: every evaluation draws the same mask
+    from tinygrad_pool.ops.activation import Dropout   # a fixed key: every evaluation draws the same mask
     x = Tensor(np.random.default_rng(8).standard_normal((4, 5)), device=device, requires_grad=True)
     tp.gradcheck(lambda x: Dropout.apply(x, 0.4, 12345), (x,))
 

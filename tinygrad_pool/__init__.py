@@ -1,5 +1,7 @@
 """tinygrad_pool: a small deep-learning framework with a reverse-mode tape and Numba kernels (CPU and CUDA)."""
-from .tensor import Tensor, float32, float64, int64, bool_, cat, stack, where
+from .tensor import Tensor, float32, float64, int64, bool_
+from .ops.movement import cat, stack
+from .ops.elementwise import where
 from .creation import (tensor, from_numpy, zeros, ones, full, randn, rand, arange, zeros_like, ones_like,
                        full_like, randn_like, rand_like, manual_seed)
 from .autograd import no_grad, is_grad_enabled

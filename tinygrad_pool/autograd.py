@@ -1,10 +1,13 @@
 """The tape: `Function` nodes that know their inputs, and the reverse walk that turns them into gradients.
 
 A Function's `forward` and `backward` work on backend arrays (numpy on the CPU, `CudaArray` on CUDA) through
-`self.xp`, the backend of the inputs' device; `apply` wraps the result into a Tensor that remembers the Function.
+`self.xp`, the backend of the inputs' device, calling its functions by name (`self.xp.max_pool(...)`, the names
+`backends/interface.py` declares); `apply` wraps the result into a Tensor that remembers the Function.
 """
 import contextlib
 import threading
+
+from .backends import MissingKernel
 
 _state = threading.local()
 
@@ -44,7 +47,10 @@ class Function:
         device = common_device(args)
         fn = cls(Tensor.backend(device), args)
         raw = [a.data if isinstance(a, Tensor) else a for a in args]
-        out = fn.forward(*raw, **kwargs)
+        try:
+            out = fn.forward(*raw, **kwargs)
+        except MissingKernel as missing:
+            raise MissingKernel(f"{fn.name} on {device}: {missing}") from None
         requires_grad = is_grad_enabled() and any(fn.needs_input_grad)
         if isinstance(out, tuple):   # (differentiable output, extra outputs without gradient), e.g. indices
             first = Tensor._wrap(out[0], device, requires_grad=requires_grad, ctx=fn if requires_grad else None)
@@ -54,6 +60,31 @@ class Function:
     @property
     def name(self):
         return type(self).__name__
+
+class FromOutput(Function):
+    """y = kernel(x) whose derivative is a function of y alone (exp, sqrt, relu, sigmoid, tanh): only y is kept,
+    and `grad(xp, g, y)` gives the input's gradient."""
+    kernel = grad = None
+
+    def forward(self, x):
+        out = getattr(self.xp, self.kernel)(x)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, g):
+        return self.grad(self.xp, g, self.saved[0])
+
+class Undoable(Function):
+    """y = kernel(x, argument) whose gradient is the same kernel with the argument that undoes it, `undo(x,
+    argument)`: reshape back to x's shape, permute by the inverse axes, cast back to x's dtype."""
+    kernel = undo = None
+
+    def forward(self, x, argument):
+        self.undoing = self.undo(x, argument)
+        return getattr(self.xp, self.kernel)(x, argument)
+
+    def backward(self, g):
+        return getattr(self.xp, self.kernel)(g, self.undoing), None
 
 def backward(root, gradient, retain_graph):
     """Walk the tape from `root` in reverse topological order and accumulate `.grad` into the leaves."""
@@ -74,7 +105,10 @@ def backward(root, gradient, retain_graph):
             raise RuntimeError(
                 f"trying to walk the graph through {fn.name} a second time: its saved arrays were freed by the "
                 "first backward(); call backward(retain_graph=True) the first time")
-        input_grads = fn.backward(grad)
+        try:
+            input_grads = fn.backward(grad)
+        except MissingKernel as missing:
+            raise MissingKernel(f"{fn.name} backward on {tensor.device}: {missing}") from None
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
         for parent, g in zip(fn.parents, input_grads):

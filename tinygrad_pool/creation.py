@@ -1,7 +1,8 @@
 """Ways to make tensors: from data, filled, random, ranges, and `*_like` twins; plus the seeded generator."""
 import numpy as np
 
-from .tensor import Tensor, as_dtype, float32, int64, _shape_arg
+from .arguments import shape_arg
+from .tensor import Tensor, as_dtype, float32, int64
 from .backends import get_backend, normalize_device
 
 _generator = np.random.default_rng()
@@ -36,24 +37,24 @@ def _filled(shape, value, dtype, device, requires_grad):
 
 def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
     """A tensor of `size` (an int or a tuple) filled with `fill_value`; the dtype follows the value's type."""
-    shape = _shape_arg((size,)) if isinstance(size, (tuple, list)) else (int(size),)
+    shape = shape_arg((size,)) if isinstance(size, (tuple, list)) else (int(size),)
     dtype = as_dtype(dtype) or {"b": np.dtype(bool), "i": int64, "u": int64}.get(np.asarray(fill_value).dtype.kind,
                                                                                  float32)
     return _filled(shape, fill_value, dtype, device, requires_grad)
 
 def zeros(*size, dtype=None, device="cpu", requires_grad=False):
-    return _filled(_shape_arg(size), 0, as_dtype(dtype) or float32, device, requires_grad)
+    return _filled(shape_arg(size), 0, as_dtype(dtype) or float32, device, requires_grad)
 
 def ones(*size, dtype=None, device="cpu", requires_grad=False):
-    return _filled(_shape_arg(size), 1, as_dtype(dtype) or float32, device, requires_grad)
+    return _filled(shape_arg(size), 1, as_dtype(dtype) or float32, device, requires_grad)
 
 def randn(*size, dtype=None, device="cpu", requires_grad=False):
     """Standard normal samples."""
-    return _make(_generator.standard_normal(_shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
+    return _make(_generator.standard_normal(shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
 
 def rand(*size, dtype=None, device="cpu", requires_grad=False):
     """Uniform samples in [0, 1)."""
-    return _make(_generator.random(_shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
+    return _make(_generator.random(shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
 
 def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
     if end is None:

@@ -1,192 +1,124 @@
-"""What every backend provides: each function below, under the same name and with the same parameters.
+"""What every backend provides: the functions below, under these names and with these parameters.
 
 A backend is a package (`cpu/`, `cuda/`) whose `__init__.py` exports exactly these names, each working on its
 own array type (numpy arrays on the CPU, `CudaArray`s on CUDA). Arrays called `x`, `a`, `b`, `g` are that array
-type; a scalar argument of an elementwise function may also be a python number. `tests/test_backends.py` checks
-that both backends export exactly this set, with these parameter names.
+type; an operand of an elementwise function may also be a python number. `tests/test_backends.py` checks that
+both backends export exactly this set, with these parameter names.
 
-The ops (`tinygrad_pool/ops/`) call these functions through `Function.xp`, the backend of the inputs' device,
-and a name a backend lacks fails at once with the op and the device named (`MissingKernel`).
+The ops (`tinygrad_pool/ops/`) call these functions through `Function.xp`, the backend of the inputs' device;
+a name a backend lacks fails at once with the op and the device named (`backends.MissingKernel`). Adding a
+backend function means a line here, the function in both backends, and its tests.
+"""
+import re
+from typing import NamedTuple
+
+DECLARATIONS = """
+# creation and transfer
+asarray(array)                    A C-ordered numpy array (or anything np.asarray takes) -> this device's array (a
+                                  copy on CUDA).
+to_numpy(x)                       This device's array -> a numpy array (the array itself on the CPU, a copy from
+                                  CUDA).
+full(shape, value, dtype)         A new array of `shape` and `dtype` filled with `value`, filled on the device.
+zeros(shape, dtype)               full(shape, 0, dtype).
+arange(n, dtype)                  0, 1, ..., n-1 as a 1-d array of `dtype`.
+astype(x, dtype)                  x cast to `dtype` (x itself when it already has that dtype).
+copy(x)                           A new array with x's values.
+contiguous(x)                     x laid out in C order (x itself when it already is).
+
+# elementwise: numpy's broadcasting and dtypes; a or b may be a python number
+add(a, b)                         a + b.
+sub(a, b)                         a - b.
+mul(a, b)                         a * b.
+div(a, b)                         a / b (true division).
+pow(a, b)                         a ** b.
+maximum(a, b)                     The larger of a and b; NaN wins, as in numpy.maximum.
+minimum(a, b)                     The smaller of a and b; NaN wins.
+eq(a, b)                          a == b, as a bool array.
+ne(a, b)                          a != b.
+lt(a, b)                          a < b.
+le(a, b)                          a <= b.
+gt(a, b)                          a > b.
+ge(a, b)                          a >= b.
+neg(x)                            -x.
+exp(x)                            e ** x.
+log(x)                            The natural log: -inf at 0, NaN below.
+sqrt(x)                           The square root: NaN below 0.
+abs(x)                            |x|.
+tanh(x)                           tanh(x).
+sign(x)                           1, -1, or x itself for 0, -0.0 and NaN.
+sigmoid(x)                        1 / (1 + exp(-x)), computed so that it never overflows.
+relu(x)                           max(x, 0); NaN stays NaN, as in PyTorch.
+relu_backward(g, out)             g where the ReLU's output `out` is positive, else 0.
+dropout(x, p, key)                x with element i zeroed where scalar.uniform_hash(key, i) < p, the rest scaled by
+                                  1 / (1 - p): the same mask on every device.
+where(cond, a, b)                 a where the bool array cond holds, else b (a, b: arrays or python numbers).
+
+# reductions: axis is None (all), an int or a tuple of ints
+sum(x, axis, keepdims)            The sum over `axis` (integers and bools sum as int64).
+max(x, axis, keepdims)            The maximum over `axis`; NaN wins.
+min(x, axis, keepdims)            The minimum over `axis`; NaN wins.
+argmax(x, axis, keepdims)         The index of the first maximum along the int `axis` (of the first NaN, if any).
+argmin(x, axis, keepdims)         The index of the first minimum along `axis`.
+
+# movement
+reshape(x, shape)                 x with a new shape of the same size (one entry may be -1).
+permute(x, axes)                  x with its axes reordered.
+expand(x, shape)                  x broadcast to `shape`.
+getitem(x, key)                   x[key] for a tuple key of ints, slices, None, Ellipsis and int or bool numpy
+                                  arrays.
+index_add(shape, key, values)     Zeros of `shape` with `values` added at `key` (repeated indices add up): the
+                                  gradient of getitem.
+pad(x, widths, value)             x with widths[i] = (before, after) elements of `value` added around axis i.
+concatenate(xs, axis)             The arrays `xs` joined along `axis`.
+scatter(shape, key, values)       Zeros of `shape` with out[key] = values (a repeated index keeps one of its
+                                  values): max_unpool.
+
+# matmul, pooling, convolution
+matmul(a, b)                      (..., m, k) @ (..., k, n) with broadcast batch dims.
+max_pool(x, windows, with_indices)
+                                  (planes, D, H, W) -> (values (planes, OD, OH, OW), their int64 flat offsets into
+                                  each plane when with_indices, else None). `windows` is an ops.pooling.Windows.
+max_pool_backward(grad_out, indices, windows)
+                                  The input gradient of max_pool: each grad_out element added to the input at its
+                                  index.
+avg_pool(x, windows, factor)      (planes, D, H, W) -> window sums (planes, OD, OH, OW), each divided by
+                                  factor[0, od] * factor[1, oh] * factor[2, ow] (a (3, widest output) float64 table).
+avg_pool_backward(grad_out, windows, factor)
+                                  The input gradient of avg_pool.
+conv_forward(x, w, bias, geometry, groups)
+                                  x (N, C, D, H, W), w (C_out, C/groups, KD, KH, KW), bias (C_out,) or None ->
+                                  (N, C_out, OD, OH, OW). `geometry` is an ops.conv.ConvGeometry.
+conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, need_bias)
+                                  (grad_x, grad_w, grad_bias) of conv_forward; None for each gradient that is not
+                                  needed.
+
+# optimizer steps: update a parameter and its state in place, one fused pass (formulas in scalar.py)
+sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first)
+                                  SGD with momentum (buf: the momentum buffer; first: the buffer's first step).
+adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
+          amsgrad, step)
+                                  Adam, or AdamW when decoupled (max_exp_avg_sq may be empty unless amsgrad).
+adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay)
+                                  Adadelta.
 """
 
-# --- creation and transfer -------------------------------------------------------------------------------------
-def asarray(array):
-    """A C-ordered numpy array (or anything np.asarray takes) -> this device's array (a copy on CUDA)."""
+class Declared(NamedTuple):
+    name: str
+    parameters: tuple
+    meaning: str
 
-def to_numpy(x):
-    """This device's array -> a numpy array (the array itself on the CPU, a copy from CUDA)."""
+def _parse(text):
+    """One Declared per entry: an entry starts at the left margin with name(parameters); indented lines go on."""
+    entries, lines = [], []
+    for line in text.splitlines() + [""]:
+        if line.startswith((" ", "\t")):
+            lines.append(line)
+            continue
+        if lines:
+            name, parameters, meaning = re.fullmatch(r"(\w+)\(([^)]*)\)\s*(.*)", " ".join(
+                part.strip() for part in lines)).groups()
+            entries.append(Declared(name, tuple(p.strip() for p in parameters.split(",")), meaning))
+        lines = [line] if line and not line.startswith("#") else []
+    return {entry.name: entry for entry in entries}
 
-def full(shape, value, dtype):
-    """A new array of `shape` and `dtype` filled with `value`, filled on the device."""
-
-def zeros(shape, dtype):
-    """full(shape, 0, dtype)."""
-
-def arange(n, dtype):
-    """0, 1, ..., n-1 as a 1-d array of `dtype`."""
-
-def astype(x, dtype):
-    """x cast to `dtype` (x itself when it already has that dtype)."""
-
-def copy(x):
-    """A new array with x's values."""
-
-def contiguous(x):
-    """x laid out in C order (x itself when it already is)."""
-
-# --- elementwise: numpy's broadcasting and dtypes; a or b may be a python number -------------------------------
-def add(a, b):
-    """a + b."""
-
-def sub(a, b):
-    """a - b."""
-
-def mul(a, b):
-    """a * b."""
-
-def div(a, b):
-    """a / b (true division)."""
-
-def pow(a, b):
-    """a ** b."""
-
-def maximum(a, b):
-    """The larger of a and b; NaN wins, as in numpy.maximum."""
-
-def minimum(a, b):
-    """The smaller of a and b; NaN wins."""
-
-def eq(a, b):
-    """a == b, as a bool array."""
-
-def ne(a, b):
-    """a != b."""
-
-def lt(a, b):
-    """a < b."""
-
-def le(a, b):
-    """a <= b."""
-
-def gt(a, b):
-    """a > b."""
-
-def ge(a, b):
-    """a >= b."""
-
-def neg(x):
-    """-x."""
-
-def exp(x):
-    """e ** x."""
-
-def log(x):
-    """The natural log: -inf at 0, NaN below."""
-
-def sqrt(x):
-    """The square root: NaN below 0."""
-
-def abs(x):
-    """|x|."""
-
-def tanh(x):
-    """tanh(x)."""
-
-def sign(x):
-    """1, -1, or x itself for 0, -0.0 and NaN."""
-
-def sigmoid(x):
-    """1 / (1 + exp(-x)), computed so that it never overflows."""
-
-def relu(x):
-    """max(x, 0); NaN stays NaN, as in PyTorch."""
-
-def relu_backward(g, out):
-    """g where the ReLU's output `out` is positive, else 0."""
-
-def dropout(x, p, key):
-    """x with element i zeroed where scalar.uniform_hash(key, i) < p, the rest scaled by 1 / (1 - p): the same
-    mask on every device."""
-
-def where(cond, a, b):
-    """a where the bool array cond holds, else b (a, b: arrays or python numbers)."""
-
-# --- reductions: axis is None (all), an int or a tuple of ints -------------------------------------------------
-def sum(x, axis, keepdims):
-    """The sum over `axis` (integers and bools sum as int64)."""
-
-def max(x, axis, keepdims):
-    """The maximum over `axis`; NaN wins."""
-
-def min(x, axis, keepdims):
-    """The minimum over `axis`; NaN wins."""
-
-def argmax(x, axis, keepdims):
-    """The index of the first maximum along the int `axis` (of the first NaN, if any)."""
-
-def argmin(x, axis, keepdims):
-    """The index of the first minimum along `axis`."""
-
-# --- movement --------------------------------------------------------------------------------------------------
-def reshape(x, shape):
-    """x with a new shape of the same size (one entry may be -1)."""
-
-def permute(x, axes):
-    """x with its axes reordered."""
-
-def expand(x, shape):
-    """x broadcast to `shape`."""
-
-def getitem(x, key):
-    """x[key] for a tuple key of ints, slices, None, Ellipsis and int or bool numpy arrays."""
-
-def index_add(shape, key, values):
-    """Zeros of `shape` with `values` added at `key` (repeated indices add up): the gradient of getitem."""
-
-def pad(x, widths, value):
-    """x with widths[i] = (before, after) elements of `value` added around axis i."""
-
-def concatenate(xs, axis):
-    """The arrays `xs` joined along `axis`."""
-
-def scatter(shape, key, values):
-    """Zeros of `shape` with out[key] = values (a repeated index keeps one of its values): max_unpool."""
-
-# --- matmul, pooling, convolution ------------------------------------------------------------------------------
-def matmul(a, b):
-    """(..., m, k) @ (..., k, n) with broadcast batch dims."""
-
-def max_pool(x, windows, with_indices):
-    """(planes, D, H, W) -> (values (planes, OD, OH, OW), their int64 flat offsets into each plane when
-    with_indices, else None). `windows` is an ops.pooling.Windows."""
-
-def max_pool_backward(grad_out, indices, windows):
-    """The input gradient of max_pool: each grad_out element added to the input at its index."""
-
-def avg_pool(x, windows, factor):
-    """(planes, D, H, W) -> window sums (planes, OD, OH, OW), each divided by
-    factor[0, od] * factor[1, oh] * factor[2, ow] (a (3, widest output) float64 table)."""
-
-def avg_pool_backward(grad_out, windows, factor):
-    """The input gradient of avg_pool."""
-
-def conv_forward(x, w, bias, geometry, groups):
-    """x (N, C, D, H, W), w (C_out, C/groups, KD, KH, KW), bias (C_out,) or None -> (N, C_out, OD, OH, OW).
-    `geometry` is an ops.conv.ConvGeometry."""
-
-def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, need_bias):
-    """(grad_x, grad_w, grad_bias) of conv_forward; None for each gradient that is not needed."""
-
-# --- optimizer steps: update a parameter and its state in place, one fused pass (formulas in scalar.py) ------
-def sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first):
-    """SGD with momentum (buf: the momentum buffer; first: the buffer's first step)."""
-
-def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
-              amsgrad, step):
-    """Adam, or AdamW when decoupled (max_exp_avg_sq may be empty unless amsgrad)."""
-
-def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay):
-    """Adadelta."""
-
-FUNCTIONS = tuple(name for name, value in list(globals().items())
-                  if callable(value) and not name.startswith("_") and value.__module__ == __name__)
+FUNCTIONS = _parse(DECLARATIONS)

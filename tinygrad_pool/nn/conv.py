@@ -1,7 +1,8 @@
 """Convolution modules with PyTorch's constructor, initialisation, padding modes and repr."""
 import math
 
-from ..ops.conv import pad_mode, padding_pairs
+from ..ops.conv import padding_pairs
+from ..ops.movement import pad_mode
 from . import functional as F
 from .init import fan_in_bound, uniform
 from .module import Module, Parameter

@@ -8,8 +8,6 @@ or, with few channels, a direct loop. See docs/convolution.md and docs/semantics
 import numbers
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..autograd import Function
 from ..arguments import as_tuple
 from ..tensor import Tensor
@@ -119,31 +117,12 @@ def conv(input, weight, bias, stride, padding, dilation, groups, dims):
     out = Conv.apply(x, weight, bias, geometry(x.shape[2:], weight.shape[2:], stride, pairs, dilation), groups)
     return out if batched else out.squeeze(0)
 
-# --- padding modes (the modules pad first, then convolve with padding 0) ---------------------------------------
-def _source_index(length, left, right, mode):
-    """For each padded position, the input position it copies (reflect, replicate, circular)."""
-    positions = np.arange(-left, length + right)
-    if mode == "reflect":
-        if left >= length or right >= length:
-            raise ValueError(f"reflect padding ({left}, {right}) must be smaller than the input length {length}")
-        positions = np.abs(positions)
-        return np.where(positions >= length, 2 * (length - 1) - positions, positions)
-    if mode == "replicate":
-        return np.clip(positions, 0, length - 1)
-    if mode == "circular":
-        if left > length or right > length:
-            raise ValueError(f"circular padding ({left}, {right}) must not exceed the input length {length}")
-        return positions % length
-    raise ValueError(f"padding_mode={mode!r}: use 'zeros', 'reflect', 'replicate' or 'circular'")
+# --- PyTorch's signatures (nn.functional re-exports them) -------------------------------------------------------
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return conv(input, weight, bias, stride, padding, dilation, groups, 1)
 
-def pad_mode(input, pairs, mode):
-    """Pad the last len(pairs) dims by (left, right) each, copying input values as `mode` says."""
-    out = input
-    dims = len(pairs)
-    for i, (left, right) in enumerate(pairs):
-        if left == right == 0:
-            continue
-        axis = out.ndim - dims + i
-        index = _source_index(out.shape[axis], left, right, mode)
-        out = out[(slice(None),) * axis + (index,)]
-    return out
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return conv(input, weight, bias, stride, padding, dilation, groups, 3)

@@ -313,3 +313,59 @@ def global_avg_pool2d(input):
     """The mean of each (H, W) plane, shape (N, C, 1, 1): average pooling with the whole plane as kernel."""
     check_input(input, 2, "global_avg_pool2d")
     return avg_pool(input, 2, input.shape[-2:], op="global_avg_pool2d")
+
+# --- PyTorch's signatures (nn.functional re-exports them) -------------------------------------------------------
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return max_pool(input, 1, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool1d")
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool2d")
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    return max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool3d")
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    return avg_pool(input, 1, kernel_size, stride, padding, ceil_mode, count_include_pad, None, "avg_pool1d")
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return avg_pool(input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+                          "avg_pool2d")
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return avg_pool(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+                          "avg_pool3d")
+
+def adaptive_avg_pool1d(input, output_size):
+    return adaptive_avg_pool(input, 1, output_size, "adaptive_avg_pool1d")
+
+def adaptive_avg_pool2d(input, output_size):
+    return adaptive_avg_pool(input, 2, output_size, "adaptive_avg_pool2d")
+
+def adaptive_avg_pool3d(input, output_size):
+    return adaptive_avg_pool(input, 3, output_size, "adaptive_avg_pool3d")
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    return adaptive_max_pool(input, 1, output_size, return_indices, "adaptive_max_pool1d")
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    return adaptive_max_pool(input, 2, output_size, return_indices, "adaptive_max_pool2d")
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    return adaptive_max_pool(input, 3, output_size, return_indices, "adaptive_max_pool3d")
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return lp_pool(input, 1, norm_type, kernel_size, stride, ceil_mode, "lp_pool1d")
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return lp_pool(input, 2, norm_type, kernel_size, stride, ceil_mode, "lp_pool2d")
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return max_unpool(input, indices, 1, kernel_size, stride, padding, output_size, "max_unpool1d")
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return max_unpool(input, indices, 2, kernel_size, stride, padding, output_size, "max_unpool2d")
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return max_unpool(input, indices, 3, kernel_size, stride, padding, output_size, "max_unpool3d")

@@ -1,0 +1,195 @@
+"""Movement: reshape, permute, expand, indexing, padding, concatenation. Views on the CPU, copies on CUDA."""
+import numpy as np
+
+from ..arguments import normalize_dim, shape_arg
+from ..autograd import Function, Undoable
+from ..tensor import Tensor
+from .elementwise import cast, result_dtype, unbroadcast
+
+class Reshape(Undoable):
+    kernel, undo = "reshape", staticmethod(lambda x, shape: x.shape)
+
+def reshape(input, *shape):
+    """Accepts reshape(2, 3) and reshape((2, 3)); one entry may be -1."""
+    shape = shape_arg(shape)
+    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    if shape.count(-1) > 1 or (-1 not in shape and known != input.numel()) or \
+            (-1 in shape and (known == 0 or input.numel() % known)):
+        raise ValueError(f"cannot reshape a tensor of shape {input.shape} ({input.numel()} elements) to {shape}")
+    if -1 in shape:
+        shape = tuple(input.numel() // known if s == -1 else s for s in shape)
+    return Reshape.apply(input, shape)
+
+def flatten(input, start_dim=0, end_dim=-1):
+    if input.ndim == 0:
+        return reshape(input, 1)
+    start, end = normalize_dim(start_dim, input.ndim), normalize_dim(end_dim, input.ndim)
+    return reshape(input, input.shape[:start] + (-1,) + input.shape[end + 1:])
+
+def unsqueeze(input, dim):
+    dim = normalize_dim(dim, input.ndim + 1)
+    return reshape(input, input.shape[:dim] + (1,) + input.shape[dim:])
+
+def squeeze(input, dim=None):
+    if dim is None:
+        return reshape(input, tuple(s for s in input.shape if s != 1))
+    dim = normalize_dim(dim, input.ndim)
+    return input if input.shape[dim] != 1 else reshape(input, input.shape[:dim] + input.shape[dim + 1:])
+
+class Permute(Undoable):
+    kernel, undo = "permute", staticmethod(lambda x, axes: tuple(sorted(range(len(axes)), key=axes.__getitem__)))
+
+def permute(input, *dims):
+    dims = tuple(normalize_dim(d, input.ndim) for d in shape_arg(dims))
+    if sorted(dims) != list(range(input.ndim)):
+        raise ValueError(f"permute{dims} is not a permutation of the {input.ndim} dims of shape {input.shape}")
+    return Permute.apply(input, dims)
+
+def transpose(input, dim0, dim1):
+    dims = list(range(input.ndim))
+    a, b = normalize_dim(dim0, input.ndim), normalize_dim(dim1, input.ndim)
+    dims[a], dims[b] = dims[b], dims[a]
+    return Permute.apply(input, tuple(dims))
+
+class Expand(Function):
+    def forward(self, x, shape):
+        self.shape = x.shape
+        return self.xp.expand(x, shape)
+    def backward(self, g):
+        return unbroadcast(self.xp, g, self.shape), None
+
+def expand(input, *shape):
+    """Size-1 dims repeat to `shape` (-1 keeps a dim's size); new leading dims may be added."""
+    shape = shape_arg(shape)
+    if len(shape) < input.ndim:
+        raise ValueError(f"cannot expand shape {input.shape} to fewer dims {shape}")
+    lead = len(shape) - input.ndim
+    target = tuple(s if s != -1 else (input.shape[i - lead] if i >= lead else -1) for i, s in enumerate(shape))
+    for i, size in enumerate(input.shape):
+        if size != 1 and size != target[lead + i]:
+            raise ValueError(f"cannot expand shape {input.shape} to {shape}: dim {i} has size {size}")
+    if any(s < 0 for s in target):
+        raise ValueError(f"cannot expand shape {input.shape} to {shape}")
+    return Expand.apply(input, target)
+
+class Clone(Function):
+    def forward(self, x):
+        return self.xp.copy(x)
+    def backward(self, g):
+        return g
+
+def clone(input):
+    return Clone.apply(input)
+
+# --- indexing --------------------------------------------------------------------------------------------------
+class GetItem(Function):
+    def forward(self, x, key):
+        self.shape, self.key = x.shape, key
+        return self.xp.getitem(x, key)
+    def backward(self, g):
+        return self.xp.index_add(self.shape, self.key, g), None
+
+def _index_key(key):
+    """Turn Tensors, ranges and lists in an index into numpy arrays, so both backends see plain numpy keys."""
+    parts = key if isinstance(key, tuple) else (key,)
+    out = []
+    for part in parts:
+        if isinstance(part, Tensor):
+            part = part.numpy()
+        elif isinstance(part, (range, list)):
+            part = np.asarray(part)
+        if isinstance(part, np.ndarray) and part.dtype.kind not in "iub":
+            raise IndexError(f"tensors used as indices must be int64 or bool, got {part.dtype}")
+        out.append(part)
+    return tuple(out)
+
+def getitem(input, key):
+    """input[key] with ints, slices, None, Ellipsis, and int or bool index tensors, arrays or lists."""
+    return GetItem.apply(input, _index_key(key))
+
+# --- padding ---------------------------------------------------------------------------------------------------
+class Pad(Function):
+    def forward(self, x, widths, value):
+        self.region = tuple(slice(lo, lo + size) for (lo, _), size in zip(widths, x.shape))
+        return self.xp.pad(x, widths, value)
+    def backward(self, g):
+        return self.xp.contiguous(self.xp.getitem(g, self.region)), None, None
+
+def pad(input, pad, mode="constant", value=0.0):
+    """Constant padding in PyTorch's order: (left, right) of the last dim first, then the one before, ..."""
+    if mode != "constant":
+        raise ValueError(f"pad mode={mode!r}: only 'constant' is supported")
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad {tuple(pad)} needs an even length of at most 2 * ndim = {2 * input.ndim}")
+    if any(p < 0 for p in pad):
+        raise ValueError(f"negative padding {tuple(pad)} is not supported")
+    widths = [(0, 0)] * input.ndim
+    for i in range(len(pad) // 2):
+        widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    return Pad.apply(input, tuple(widths), value)
+
+def _source_index(length, left, right, mode):
+    """For each padded position, the input position it copies (reflect, replicate, circular)."""
+    positions = np.arange(-left, length + right)
+    if mode == "reflect":
+        if left >= length or right >= length:
+            raise ValueError(f"reflect padding ({left}, {right}) must be smaller than the input length {length}")
+        positions = np.abs(positions)
+        return np.where(positions >= length, 2 * (length - 1) - positions, positions)
+    if mode == "replicate":
+        return np.clip(positions, 0, length - 1)
+    if mode == "circular":
+        if left > length or right > length:
+            raise ValueError(f"circular padding ({left}, {right}) must not exceed the input length {length}")
+        return positions % length
+    raise ValueError(f"padding_mode={mode!r}: use 'zeros', 'reflect', 'replicate' or 'circular'")
+
+def pad_mode(input, pairs, mode):
+    """Pad the last len(pairs) dims by (left, right) each, copying input values as `mode` says (an index
+    gather, so the gradient adds back into the copied positions)."""
+    out = input
+    dims = len(pairs)
+    for i, (left, right) in enumerate(pairs):
+        if left == right == 0:
+            continue
+        axis = out.ndim - dims + i
+        index = _source_index(out.shape[axis], left, right, mode)
+        out = out[(slice(None),) * axis + (index,)]
+    return out
+
+# --- joining ---------------------------------------------------------------------------------------------------
+class Cat(Function):
+    def forward(self, axis, *xs):
+        self.axis, self.sizes = axis, [x.shape[axis] for x in xs]
+        return self.xp.concatenate(xs, axis)
+    def backward(self, g):
+        grads, start = [None], 0
+        for size, need in zip(self.sizes, self.needs_input_grad[1:]):
+            region = (slice(None),) * self.axis + (slice(start, start + size),)
+            grads.append(self.xp.contiguous(self.xp.getitem(g, region)) if need else None)
+            start += size
+        return tuple(grads)
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat() needs at least one tensor")
+    first = tensors[0]
+    dim = normalize_dim(dim, first.ndim)
+    for t in tensors[1:]:
+        if t.ndim != first.ndim or t.shape[:dim] + t.shape[dim + 1:] != first.shape[:dim] + first.shape[dim + 1:]:
+            raise ValueError(f"cat() along dim {dim}: shapes {first.shape} and {t.shape} differ outside that dim")
+    dtype = first.dtype
+    for t in tensors[1:]:
+        dtype = result_dtype(dtype, t.dtype)
+    return Cat.apply(dim, *[cast(t, dtype) for t in tensors])
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack() needs at least one tensor")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack() needs tensors of one shape, got {sorted(shapes)}")
+    dim = normalize_dim(dim, tensors[0].ndim + 1)
+    return cat([unsqueeze(t, dim) for t in tensors], dim)
