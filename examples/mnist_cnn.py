@@ -18,7 +18,7 @@ import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import nn, optim
 from tinygrad_pool.datasets import mnist
-from tinygrad_pool.progress import progress
+from tqdm import tqdm
 
 MEAN, STD = 0.1307, 0.3081
 
@@ -47,16 +47,17 @@ def normalize(images, labels):
 def train_epoch(model, loader, optimizer, epoch):
     """One pass over the training data; returns the mean loss and images per second."""
     model.train()
-    bar = progress(loader, desc=f"epoch {epoch}", unit="img", scale=loader.batch_size)
-    total, count = 0.0, 0
-    for x, y in bar:
-        optimizer.zero_grad()
-        loss = F.nll_loss(model(x), y)
-        loss.backward()
-        optimizer.step()
-        total, count = total + loss.item() * len(y), count + len(y)
-        bar.set(loss=total / count)
-    return total / count, bar.rate
+    total, count, start = 0.0, 0, time.perf_counter()
+    with tqdm(total=len(loader.arrays[0]), desc=f"epoch {epoch}", unit="img", mininterval=1.0) as bar:
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = F.nll_loss(model(x), y)
+            loss.backward()
+            optimizer.step()
+            total, count = total + loss.item() * len(y), count + len(y)
+            bar.update(len(y))
+            bar.set_postfix(loss=f"{total / count:.4f}", refresh=False)
+    return total / count, count / (time.perf_counter() - start)
 
 @tp.no_grad()
 def evaluate(model, loader):

@@ -20,7 +20,7 @@ import urllib.request
 
 import numpy as np
 
-from .progress import progress
+from tqdm import tqdm
 
 MNIST = collections.namedtuple("MNIST", "train_images train_labels test_images test_labels")
 
@@ -96,12 +96,11 @@ def download(name, md5, folder, mirrors=MIRRORS):
         try:
             with urllib.request.urlopen(url, timeout=30) as response:
                 total = int(response.headers.get("Content-Length") or 0) or None
-                bar = progress(total=total, desc=f"downloading {name}.gz", unit="B")
-                with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".part.gz") as part:
+                with tqdm(total=total, desc=f"downloading {name}.gz", unit="B", unit_scale=True) as bar, \
+                        tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".part.gz") as part:
                     while chunk := response.read(1 << 16):
                         part.write(chunk)
                         bar.update(len(chunk))
-                bar.close()
         except (urllib.error.URLError, OSError) as error:
             errors.append(f"{url}: {error}")
             continue
