@@ -225,15 +225,16 @@ def test_matmul_vectors_and_errors(device):
 def test_cuda_matmul_reads_transposed_operands_and_splits_long_products(data):
     """The register-tiled kernel across tile edges, with either operand stored transposed, and a K long enough
     to be cut into partial products that are summed afterwards."""
-    from tinygrad_pool.backends import cuda as backend, cuda_matmul
+    from tinygrad_pool.backends import cuda as backend
+    from tinygrad_pool.backends.cuda.matmul import MIN_SPLIT_K, product
     dtype, transpose_a, transpose_b = data.draw(FLOATS), data.draw(st.booleans()), data.draw(st.booleans())
     batch, m, n = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 9)), data.draw(st.integers(1, 9))
-    k = data.draw(st.sampled_from([0, 3, 2 * cuda_matmul.MIN_SPLIT_K + 5]))
+    k = data.draw(st.sampled_from([0, 3, 2 * MIN_SPLIT_K + 5]))
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     a = rng.standard_normal((batch, k, m) if transpose_a else (batch, m, k)).astype(dtype)
     b = rng.standard_normal((batch, n, k) if transpose_b else (batch, k, n)).astype(dtype)
     expected = np.matmul(a.swapaxes(1, 2) if transpose_a else a, b.swapaxes(1, 2) if transpose_b else b)
-    out = backend.matmul(backend.asarray(a), backend.asarray(b), transpose_a, transpose_b)
+    out = product(backend.asarray(a), backend.asarray(b), transpose_a, transpose_b)
     np.testing.assert_allclose(backend.to_numpy(out), expected, **(tolerance(dtype) if dtype == np.float64 else
                                                                     dict(rtol=1e-4, atol=1e-4)))
 
@@ -241,7 +242,7 @@ def test_cuda_matmul_reads_transposed_operands_and_splits_long_products(data):
 @pytest.mark.skipif(not CUDA or SIMULATED, reason="needs a GPU: the simulator has no device memory to reuse")
 def test_cuda_memory_hands_out_only_blocks_of_dead_arrays():
     import gc
-    from tinygrad_pool.backends.cuda_memory import device_buffer
+    from tinygrad_pool.backends.cuda.array import device_buffer
     first = device_buffer(1000, np.float32)
     address = first.device_ctypes_pointer.value
     assert device_buffer(1000, np.float32).device_ctypes_pointer.value != address   # `first` is alive

@@ -4,21 +4,21 @@ output alone would leave the GPU idle.
 Each block computes a BLOCK_M x BLOCK_N tile of the output; each of its threads keeps a THREAD_M x THREAD_N
 patch in registers, so one value loaded from shared memory feeds several multiply-adds (a plain 16x16 tile
 reloads it for every one: on an H100 a Numba kernel of this design ran 15-16 TFLOP/s on 4096^3 and 8192^3
-products, one of that 4). A thread's rows and columns are
-interleaved (row ty + i * THREADS_Y), so a warp reads consecutive shared-memory words and writes consecutive
-output columns.
+products, one of that 4). A thread's rows and columns are interleaved (row ty + i * THREADS_Y), so a warp reads
+consecutive shared-memory words and writes consecutive output columns.
 
-`transpose_a` / `transpose_b` read an operand stored the other way round, which spares the convolution
-backward a transposing copy of its column matrix. A product with few output tiles and a long K (a weight
-gradient: 64 x 288 outputs summed over 300k columns) would run on a handful of blocks; it is split along K into
-partial products, one block row each, that a second kernel sums in a fixed order (deterministic, no atomics).
+`product` reads either operand stored the other way round (`transpose_a` / `transpose_b`), which spares the
+convolution backward a transposing copy of its column matrix. A product with few output tiles and a long K (a
+weight gradient: 64 x 288 outputs summed over 300k columns) would run on a handful of blocks; it is split along K
+into partial products, one block row each, that a second kernel sums in a fixed order (deterministic, no atomics).
 """
 import math
 
 import numpy as np
 from numba import config, cuda, float32, float64, int64
 
-from .cuda import THREADS, _blocks, _empty, expand
+from .array import THREADS, blocks, empty
+from .movement import expand
 
 if config.ENABLE_CUDASIM:   # the simulator runs every GPU thread as a Python thread: tiny tiles keep tests fast
     BLOCK_M = BLOCK_N = 8
@@ -30,6 +30,20 @@ THREADS_X, THREADS_Y = BLOCK_N // THREAD_N, BLOCK_M // THREAD_M
 BLOCK_THREADS = THREADS_X * THREADS_Y
 BUSY_BLOCKS = 512          # split K until at least this many blocks run (an H100 has 132 multiprocessors)
 MIN_SPLIT_K = 16 * BLOCK_K  # but never into pieces shorter than this
+
+@cuda.jit(device=True, inline="always")
+def _load_tile(tile, src, base, start, extent, k_major, t, k_stop, k, width, thread):
+    """The block's threads stage tile[kk, j] = the operand's entry (K index t + kk, other index start + j), zero
+    past the operand's edge or k_stop. The operand is stored (K, extent) when k_major, else (extent, K); either
+    way consecutive threads read consecutive addresses."""
+    for e in range(thread, width * BLOCK_K, BLOCK_THREADS):
+        if k_major:
+            kk, j = e // width, e % width
+        else:
+            j, kk = e // BLOCK_K, e % BLOCK_K
+        inside = start + j < extent and t + kk < k_stop
+        offset = (t + kk) * extent + start + j if k_major else (start + j) * k + t + kk
+        tile[kk, j] = src[base + offset] if inside else tile.dtype.type(0)
 
 def _make_kernel(element_type):
     @cuda.jit(cache=True)
@@ -49,22 +63,8 @@ def _make_kernel(element_type):
             for j in range(THREAD_N):
                 acc[i, j] = 0
         for t in range(k_start, k_stop, BLOCK_K):
-            for e in range(thread, BLOCK_M * BLOCK_K, BLOCK_THREADS):
-                if transpose_a:   # a stored (k, m): consecutive threads read consecutive rows of the tile
-                    kk, r = e // BLOCK_M, e % BLOCK_M
-                else:
-                    r, kk = e // BLOCK_K, e % BLOCK_K
-                inside = row0 + r < m and t + kk < k_stop
-                offset = (t + kk) * m + row0 + r if transpose_a else (row0 + r) * k + t + kk
-                tile_a[kk, r] = a[a_base + offset] if inside else element_type(0)
-            for e in range(thread, BLOCK_N * BLOCK_K, BLOCK_THREADS):
-                if transpose_b:   # b stored (n, k)
-                    c, kk = e // BLOCK_K, e % BLOCK_K
-                else:
-                    kk, c = e // BLOCK_N, e % BLOCK_N
-                inside = col0 + c < n and t + kk < k_stop
-                offset = (col0 + c) * k + t + kk if transpose_b else (t + kk) * n + col0 + c
-                tile_b[kk, c] = b[b_base + offset] if inside else element_type(0)
+            _load_tile(tile_a, a, a_base, row0, m, transpose_a, t, k_stop, k, BLOCK_M, thread)
+            _load_tile(tile_b, b, b_base, col0, n, not transpose_b, t, k_stop, k, BLOCK_N, thread)
             cuda.syncthreads()
             for kk in range(BLOCK_K):
                 for i in range(THREAD_M):
@@ -108,16 +108,20 @@ def _splits(tiles, k):
         return 1
     return min(_ceil_div(BUSY_BLOCKS, tiles), k // MIN_SPLIT_K)
 
-def matmul(a, b, transpose_a=False, transpose_b=False):
-    """Batched a @ b with numpy's broadcasting of the batch dims; transpose_* read that operand's last two dims
-    swapped (a stored (..., k, m), or b stored (..., n, k))."""
+def matmul(a, b):
+    """Batched a @ b with numpy's broadcasting of the batch dims."""
+    return product(a, b)
+
+def product(a, b, transpose_a=False, transpose_b=False):
+    """matmul, with transpose_* reading that operand's last two dims swapped (a stored (..., k, m), or b stored
+    (..., n, k))."""
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     m, k = a.shape[-2:][::-1] if transpose_a else a.shape[-2:]
     n = b.shape[-2] if transpose_b else b.shape[-1]
     a3 = a if a.shape[:-2] == batch else expand(a, batch + a.shape[-2:])
     b3 = b if b.shape[:-2] == batch else expand(b, batch + b.shape[-2:])
     count = math.prod(batch)
-    out = _empty(batch + (m, n), a.dtype)
+    out = empty(batch + (m, n), a.dtype)
     if out.size == 0:
         return out
     grid_x, grid_y = _ceil_div(n, BLOCK_N), _ceil_div(m, BLOCK_M)
@@ -125,9 +129,9 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
     if splits > 1:   # whole BLOCK_K steps per piece; rounding up may leave fewer pieces
         split_k = _ceil_div(_ceil_div(k, splits), BLOCK_K) * BLOCK_K
         splits = _ceil_div(k, split_k)
-    target = out if splits == 1 else _empty((count * splits, m, n), a.dtype)
+    target = out if splits == 1 else empty((count * splits, m, n), a.dtype)
     _kernel(a.dtype)[(grid_x, grid_y, count * splits), (THREADS_X, THREADS_Y)](
         a3.buffer, b3.buffer, target.buffer, m, k, n, transpose_a, transpose_b, splits, split_k)
     if splits > 1:
-        _sum_splits_kernel[_blocks(out.size), THREADS](target.buffer, splits, m * n, out.buffer)
+        _sum_splits_kernel[blocks(out.size), THREADS](target.buffer, splits, m * n, out.buffer)
     return out

@@ -1,0 +1,33 @@
+"""The CUDA backend: `CudaArray`s and numba.cuda kernels, one module per kind of op, exporting the functions that
+`backends/interface.py` declares.
+
+`array.py` is the base: the array, device memory, launch helpers and the shared per-element formulas. The
+modules import one way only, so each imports on its own: elementwise, movement, pooling, optim and fused import
+only `array`; reduce and matmul also `movement`; conv also elementwise, matmul and reduce.
+"""
+from .. import missing_kernel
+from .array import arange, asarray, astype, contiguous, copy, full, to_numpy, zeros
+from .conv import conv_backward, conv_forward
+from .elementwise import (abs, add, div, eq, exp, ge, gt, le, log, lt, maximum, minimum, mul, ne, neg, pow, relu,
+                          sigmoid, sign, sqrt, sub, tanh, where)
+from .fused import dropout, relu_backward
+from .matmul import matmul
+from .movement import concatenate, expand, getitem, index_add, pad, permute, reshape, scatter
+from .optim import adadelta_step, adam_step, sgd_step
+from .pooling import avg_pool, avg_pool_backward, max_pool, max_pool_backward
+from .reduce import argmax, argmin, max, min, sum
+
+name = "cuda"
+
+__all__ = [
+    "asarray", "to_numpy", "full", "zeros", "arange", "astype", "copy", "contiguous",
+    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge",
+    "neg", "exp", "log", "sqrt", "abs", "tanh", "sign", "sigmoid", "relu", "relu_backward", "dropout", "where",
+    "sum", "max", "min", "argmax", "argmin",
+    "reshape", "permute", "expand", "getitem", "index_add", "pad", "concatenate", "scatter",
+    "matmul", "max_pool", "max_pool_backward", "avg_pool", "avg_pool_backward", "conv_forward", "conv_backward",
+    "sgd_step", "adam_step", "adadelta_step",
+]
+
+def __getattr__(name):
+    raise missing_kernel("cuda", name)

@@ -1,0 +1,143 @@
+"""Elementwise kernels for CUDA, with numpy's broadcasting and dtypes.
+
+Kernels take an op code: one compiled kernel serves every operator of a kind (all binary operators, comparisons
+included, or all unary ones), which keeps compile time and specialisations low. A broadcast operand is read
+through strides that repeat it (0 along a broadcast dim), so no expanded copy is made. The public names `abs` and
+`pow` mirror numpy's.
+"""
+import math
+
+import numpy as np
+from numba import cuda
+
+from .array import (THREADS, CudaArray, astype, blocks, broadcast_strides, element_offset, empty, full, padded,
+                    sigmoid as _sigmoid)
+
+ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT, GE = range(13)
+COMPARISONS = (EQ, NE, LT, LE, GT, GE)
+NEG, EXP, LOG, SQRT, ABS, TANH, SIGN, RELU, SIGMOID = range(9)
+
+@cuda.jit(device=True, inline="always")
+def _binary(op, x, y):
+    """x op y. Numba unifies the branches' result types, so a comparison's bool widens to a number here; stored
+    into the comparison's bool output, it is the same bool again."""
+    if op == ADD:
+        return x + y
+    if op == SUB:
+        return x - y
+    if op == MUL:
+        return x * y
+    if op == DIV:
+        return x / y
+    if op == POW:
+        return x ** y
+    if op == MAXIMUM:   # NaN wins, as in numpy.maximum
+        return x if (x >= y or x != x) else y
+    if op == MINIMUM:
+        return x if (x <= y or x != x) else y
+    if op == EQ:
+        return x == y
+    if op == NE:
+        return x != y
+    if op == LT:
+        return x < y
+    if op == LE:
+        return x <= y
+    if op == GT:
+        return x > y
+    return x >= y
+
+@cuda.jit(cache=True)
+def _binary_kernel(op, a, b, out, shape, a_strides, b_strides):
+    i = cuda.grid(1)
+    if i < out.size:
+        out[i] = _binary(op, a[element_offset(i, shape, a_strides)], b[element_offset(i, shape, b_strides)])
+
+@cuda.jit(cache=True)
+def _binary_scalar_kernel(op, a, scalar, scalar_first, out):
+    i = cuda.grid(1)
+    if i < out.size:
+        out[i] = _binary(op, scalar, a[i]) if scalar_first else _binary(op, a[i], scalar)
+
+def _binary_op(op):
+    out_dtype = np.dtype(bool) if op in COMPARISONS else None   # else numpy's result type
+
+    def apply(a, b):
+        if not isinstance(a, CudaArray):
+            return _with_scalar(op, b, a, True, out_dtype)
+        if not isinstance(b, CudaArray):
+            return _with_scalar(op, a, b, False, out_dtype)
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        out = empty(shape, out_dtype or np.result_type(a.dtype, b.dtype))
+        if out.size:
+            _binary_kernel[blocks(out.size), THREADS](
+                op, a.buffer, b.buffer, out.buffer, padded(shape, 1),
+                padded(broadcast_strides(a.shape, shape), 0), padded(broadcast_strides(b.shape, shape), 0))
+        return out
+    return apply
+
+def _with_scalar(op, a, scalar, scalar_first, out_dtype):
+    dtype = np.result_type(a.dtype, scalar)
+    out = empty(a.shape, out_dtype or dtype)
+    if out.size:
+        _binary_scalar_kernel[blocks(out.size), THREADS](op, astype(a, dtype).buffer, dtype.type(scalar),
+                                                         scalar_first, out.buffer)
+    return out
+
+add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge = (
+    _binary_op(op) for op in (ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT, GE))
+
+@cuda.jit(cache=True)
+def _unary_kernel(op, x, out):
+    i = cuda.grid(1)
+    if i < out.size:
+        v = x[i]
+        if op == NEG:
+            out[i] = -v
+        elif op == EXP:
+            out[i] = math.exp(v)
+        elif op == LOG:
+            out[i] = math.log(v) if v > 0 else (-math.inf if v == 0 else math.nan)
+        elif op == SQRT:
+            out[i] = math.sqrt(v) if v >= 0 else math.nan
+        elif op == ABS:
+            out[i] = -v if v < 0 else v
+        elif op == TANH:
+            out[i] = math.tanh(v)
+        elif op == SIGN:
+            out[i] = 1 if v > 0 else (-1 if v < 0 else v)   # keeps 0 and NaN as they are
+        elif op == RELU:
+            out[i] = 0 if v <= 0 else v   # NaN passes through, as in PyTorch
+        else:
+            out[i] = _sigmoid(v)
+
+def _unary_op(op):
+    def apply(x):
+        out = empty(x.shape, x.dtype)
+        if out.size:
+            _unary_kernel[blocks(out.size), THREADS](op, x.buffer, out.buffer)
+        return out
+    return apply
+
+neg, exp, log, sqrt, abs, tanh, sign, relu, sigmoid = (
+    _unary_op(op) for op in (NEG, EXP, LOG, SQRT, ABS, TANH, SIGN, RELU, SIGMOID))
+
+@cuda.jit(cache=True)
+def _where_kernel(cond, a, b, out, shape, c_strides, a_strides, b_strides):
+    i = cuda.grid(1)
+    if i < out.size:
+        if cond[element_offset(i, shape, c_strides)]:
+            out[i] = a[element_offset(i, shape, a_strides)]
+        else:
+            out[i] = b[element_offset(i, shape, b_strides)]
+
+def where(cond, a, b):
+    dtype = np.result_type(*(x.dtype if isinstance(x, CudaArray) else x for x in (a, b)))
+    a, b = (x if isinstance(x, CudaArray) else full((), x, dtype) for x in (a, b))
+    shape = np.broadcast_shapes(cond.shape, a.shape, b.shape)
+    out = empty(shape, dtype)
+    if out.size:
+        _where_kernel[blocks(out.size), THREADS](
+            cond.buffer, astype(a, dtype).buffer, astype(b, dtype).buffer, out.buffer, padded(shape, 1),
+            *(padded(broadcast_strides(x.shape, shape), 0) for x in (cond, a, b)))
+    return out
