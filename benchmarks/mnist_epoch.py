@@ -8,7 +8,7 @@ neither pays for a data pipeline), with Adadelta (lr 1.0), dropout on. The first
 compiles on first call) and are not timed.
 
 PyTorch runs twice: first as a plain PyTorch script runs (before tinygrad_pool's CPU backend loads), then after
-it, when the process keeps freed memory instead of unmapping it (see tinygrad_pool/backends/cpu_memory.py),
+it, when the process keeps freed memory instead of unmapping it (see tinygrad_pool/backends/cpu/memory.py),
 which speeds PyTorch up too. The ratio column divides by the first.
 """
 import argparse

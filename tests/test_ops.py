@@ -1,5 +1,9 @@
 """Every Tensor operation against numpy, over random shapes (broadcasting, size-0 and size-1 dims),
 dtypes and non-contiguous inputs, on each device."""
+import json
+import os
+import platform
+import subprocess
 import sys
 
 import numpy as np
@@ -265,10 +269,43 @@ def test_large_matmul_on_cpu_matches_numpy():
     np.testing.assert_allclose((Tensor(a) @ Tensor(b)).numpy(), a @ b, rtol=1e-4, atol=1e-4)
     assert (Tensor(np.ones((2, 3), np.int64)) @ Tensor(np.ones((3, 2), np.int64))).tolist() == [[3, 3], [3, 3]]
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the BLAS is found through /proc/self/maps")
-def test_numbas_blas_is_pinned_to_one_thread_so_prange_owns_the_cores():
-    from tinygrad_pool.backends import cpu_blas
-    assert cpu_blas.PINNED_BLAS is not None
+FRESH_PROCESS = """
+import json
+import numpy as np
+from threadpoolctl import threadpool_info
+
+def blas_threads():
+    return {lib["filepath"]: lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+np.ones((64, 64)) @ np.ones((64, 64))
+numpy_blas = blas_threads()             # only numpy's BLAS is loaded yet
+import tinygrad_pool as tp
+from tinygrad_pool.backends.cpu import memory
+x = tp.ones(8, 8)                       # loads the CPU backend: not a heavy call
+kept_before = memory.kept
+(x @ x).numpy()                         # the first product
+print(json.dumps(dict(numpy_blas=numpy_blas, after=blas_threads(), kept_before=kept_before, kept_after=memory.kept)))
+"""
+
+@pytest.fixture(scope="module")
+def fresh_process():
+    """What a fresh process sees of the CPU backend's process-wide settings, before and after its first product."""
+    env = {k: v for k, v in os.environ.items() if k != "TINYGRAD_POOL_KEEP_MEMORY"}
+    result = subprocess.run([sys.executable, "-c", FRESH_PROCESS], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+def test_scipys_blas_runs_one_thread_so_prange_owns_the_cores_and_numpys_keeps_its_own(fresh_process):
+    numpy_blas, after = fresh_process["numpy_blas"], fresh_process["after"]
+    scipy_blas = {path: threads for path, threads in after.items() if path not in numpy_blas}
+    if not scipy_blas:
+        pytest.skip("numpy and scipy share one BLAS here: both run one thread")
+    assert set(scipy_blas.values()) == {1}
+    assert {path: after[path] for path in numpy_blas} == numpy_blas
+
+def test_importing_tinygrad_pool_leaves_malloc_alone_until_the_first_heavy_call(fresh_process):
+    assert fresh_process["kept_before"] is None
+    assert fresh_process["kept_after"] is (platform.libc_ver()[0] == "glibc")
 
 @given(data=st.data())
 def test_softmax_and_log_softmax(device, data):

@@ -1,9 +1,14 @@
 """Per-element formulas, written once as plain Python and compiled for both devices.
 
-Each backend compiles these functions for its own target: the CPU one with `njit(inline="always")`
-(`cpu/compile.py`), the CUDA one with `cuda.jit(device=True)` (`cuda/array.py`). A kernel then calls the compiled
-function inside its loop over elements, so a formula that must agree between devices (an optimizer update, the
-dropout mask, bit for bit) cannot drift apart. The functions take and return scalars only; none touches memory.
+Each backend compiles these functions for its own target: the CPU one with `njit` (`cpu/compile.py`), the CUDA
+one with `cuda.jit(device=True)` (`cuda/array.py`). A kernel then calls the compiled function inside its loop over
+elements, so a formula that must agree between devices (an optimizer update, the dropout mask, bit for bit)
+cannot drift apart. The functions take and return scalars only; none touches memory. One exception: the CPU
+applies `sigmoid` with numpy's vectorised tanh (`cpu/arrays.py`, the same formula), because a Numba loop calls the
+scalar libm tanh per element, 14 times slower here.
+
+Numba's on-disk cache keys a kernel by its own source file: after a change here, clear the cache (the
+`__pycache__` folders, or NUMBA_CACHE_DIR) so that the kernels calling the formula compile again.
 """
 import math
 
@@ -17,6 +22,14 @@ def uniform_hash(key, i):
     z = (z ^ (z >> uint64(27))) * uint64(0x94D049BB133111EB)
     z = z ^ (z >> uint64(31))
     return (z >> uint64(11)) * (1.0 / 9007199254740992.0)
+
+def split_index(i, d, h, w):
+    """Flat index i of a C-ordered (lead, d, h, w) array -> its (lead, d, h, w) indices."""
+    iw = i % w
+    i //= w
+    ih = i % h
+    i //= h
+    return i // d, i % d, ih, iw
 
 def sigmoid(x):
     """1 / (1 + exp(-x)) written through tanh, which never overflows."""

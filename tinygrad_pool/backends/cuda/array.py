@@ -124,16 +124,8 @@ def element_offset(i, shape, strides):
         i //= shape[d]
     return offset
 
-@cuda.jit(device=True, inline="always")
-def split_index(i, d, h, w):
-    """Flat index -> (lead, d, h, w) in a C-ordered (lead, d, h, w) array."""
-    iw = i % w
-    i //= w
-    ih = i % h
-    i //= h
-    return i // d, i % d, ih, iw
-
 # --- the per-element formulas of backends/scalar.py, compiled for the device -----------------------------------
+split_index = cuda.jit(device=True, inline="always")(scalar.split_index)
 uniform_hash = cuda.jit(device=True)(scalar.uniform_hash)
 sigmoid = cuda.jit(device=True)(scalar.sigmoid)
 max_wins = cuda.jit(device=True)(scalar.max_wins)

@@ -1,20 +1,14 @@
 """Fused elementwise kernels for the training step: one pass over memory where numpy would make several.
 
-Dropout draws its mask from a counter-based generator: element i of a call with key k keeps its value when
-hash(k, i) >= p. The same key gives the same mask on every device and thread count, and the backward pass
-recomputes the mask from the key instead of storing it (dropout's gradient is dropout of the gradient).
+Dropout draws its mask from a counter-based generator, `scalar.uniform_hash`: element i of a call with key k keeps
+its value when hash(k, i) >= p. The same key gives the same mask on every device and thread count, and the
+backward pass recomputes the mask from the key instead of storing it (dropout's gradient is dropout of the
+gradient).
 """
 import numpy as np
 from numba import njit, prange
 
-@njit(cache=True)
-def uniform_hash(key, i):
-    """A float in [0, 1) from (key, i): SplitMix64's finaliser over key + (i + 1) * golden gamma."""
-    z = key + np.uint64(i + 1) * np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+from .compile import uniform_hash
 
 @njit(parallel=True, cache=True)
 def _dropout(x, key, p, scale, out):

@@ -1,45 +1,39 @@
 """Optimizer updates as fused CPU kernels: one pass over a parameter reads its gradient and state once and
 writes the parameter and state in place (a chain of Tensor ops would make a temporary per step of the formula).
-The formulas are PyTorch's (torch.optim, single-tensor form); `tinygrad_pool/optim/` documents them.
-All arrays are flat and contiguous; scalars arrive as float64."""
+The formulas are `backends/scalar.py`'s, PyTorch's (torch.optim, single-tensor form); `tinygrad_pool/optim/`
+documents them. All arrays are flat and contiguous; scalars arrive as float64."""
+import math
+
 from numba import njit, prange
+
+from .compile import adadelta_update, adam_update, sgd_update
 
 @njit(parallel=True, cache=True)
 def _sgd(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first):
+    """The momentum buffer is read and written only with momentum."""
     for i in prange(param.size):
-        g = grad[i] + weight_decay * param[i]
+        b = buf[i] if momentum != 0.0 else 0.0
+        param[i], b = sgd_update(param[i], grad[i], b, lr, momentum, dampening, weight_decay, nesterov, first)
         if momentum != 0.0:
-            b = g if first else momentum * buf[i] + (1.0 - dampening) * g
             buf[i] = b
-            g = g + momentum * b if nesterov else b
-        param[i] = param[i] - lr * g
 
 @njit(parallel=True, cache=True)
 def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
-          amsgrad, step):
-    bias_correction1 = 1.0 - beta1 ** step
-    bias_correction2_sqrt = (1.0 - beta2 ** step) ** 0.5
-    step_size = lr / bias_correction1
+          amsgrad, step_size, bias_correction2_sqrt):
+    """max_exp_avg_sq is read and written only with amsgrad (it is empty otherwise)."""
     for i in prange(param.size):
-        p = param[i] * (1.0 - lr * weight_decay) if decoupled else param[i]
-        g = grad[i] if decoupled else grad[i] + weight_decay * param[i]
-        m = beta1 * exp_avg[i] + (1.0 - beta1) * g
-        v = beta2 * exp_avg_sq[i] + (1.0 - beta2) * g * g
-        exp_avg[i], exp_avg_sq[i] = m, v
+        v_max = max_exp_avg_sq[i] if amsgrad else 0.0
+        param[i], exp_avg[i], exp_avg_sq[i], v_max = adam_update(
+            param[i], grad[i], exp_avg[i], exp_avg_sq[i], v_max, lr, beta1, beta2, eps, weight_decay, decoupled,
+            amsgrad, step_size, bias_correction2_sqrt)
         if amsgrad:
-            v = max(max_exp_avg_sq[i], v)
-            max_exp_avg_sq[i] = v
-        param[i] = p - step_size * m / (v ** 0.5 / bias_correction2_sqrt + eps)
+            max_exp_avg_sq[i] = v_max
 
 @njit(parallel=True, cache=True)
 def _adadelta(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay):
     for i in prange(param.size):
-        g = grad[i] + weight_decay * param[i]
-        s = rho * square_avg[i] + (1.0 - rho) * g * g
-        delta = (acc_delta[i] + eps) ** 0.5 / (s + eps) ** 0.5 * g
-        square_avg[i] = s
-        acc_delta[i] = rho * acc_delta[i] + (1.0 - rho) * delta * delta
-        param[i] = param[i] - lr * delta
+        param[i], square_avg[i], acc_delta[i] = adadelta_update(param[i], grad[i], square_avg[i], acc_delta[i], lr,
+                                                                rho, eps, weight_decay)
 
 def _flat(x):
     """A flat view, so that the kernel's writes land in the array itself."""
@@ -54,7 +48,8 @@ def sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, 
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
               amsgrad, step):
     _adam(_flat(param), grad.ravel(), _flat(exp_avg), _flat(exp_avg_sq), _flat(max_exp_avg_sq), float(lr),
-          float(beta1), float(beta2), float(eps), float(weight_decay), bool(decoupled), bool(amsgrad), float(step))
+          float(beta1), float(beta2), float(eps), float(weight_decay), bool(decoupled), bool(amsgrad),
+          lr / (1.0 - beta1 ** step), math.sqrt(1.0 - beta2 ** step))
 
 def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay):
     _adadelta(_flat(param), grad.ravel(), _flat(square_avg), _flat(acc_delta), float(lr), float(rho), float(eps),

@@ -3,46 +3,30 @@
 Numba's `np.dot` calls the BLAS that scipy links. Left alone, that BLAS starts its own threads, which spin
 between calls; every switch between a Numba `prange` kernel and a BLAS call then has two pools fighting over the
 cores, and a training step alternates between them dozens of times (measured here: a 0.3 ms im2col + product
-pair took 8.8 ms). So the BLAS is pinned to one thread on import, and parallelism comes from Numba alone:
-`prange` hands each core its own BLAS calls (blocks of rows, batch entries, or samples of a convolution).
-With the pip wheels numpy's own matmul uses a separate copy of OpenBLAS and keeps its threads; where numpy and
-scipy share one BLAS (conda), numpy's products become single-threaded too.
+pair took 8.8 ms). So scipy's BLAS is pinned to one thread on import (threadpoolctl finds it among the loaded
+libraries and sets its thread count), and parallelism comes from Numba alone: `prange` hands each core its own
+BLAS calls (blocks of rows, batch entries, or samples of a convolution).
+With the pip wheels numpy's own matmul uses a separate copy of OpenBLAS (in `numpy.libs`), which is left alone
+and keeps its threads; where numpy and scipy share one BLAS (conda), numpy's products become single-threaded too.
 """
-import ctypes
+import os
 
 import numpy as np
+import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS Numba will call)
 from numba import get_num_threads, njit, prange
+from threadpoolctl import ThreadpoolController
 
-_SETTERS = ("scipy_openblas_set_num_threads", "openblas_set_num_threads", "scipy_openblas_set_num_threads64_",
-            "openblas_set_num_threads64_", "MKL_Set_Num_Threads", "mkl_set_num_threads")
+from .memory import keep_freed_memory
 
-def _loaded_blas_libraries():
-    """Paths of the loaded shared libraries that look like scipy's BLAS (Linux: /proc/self/maps)."""
-    import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS Numba will call)
-    numpy_libs = np.__file__.rsplit("/", 2)[0] + "/numpy.libs/"
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if line.rstrip().endswith(".so") or ".so." in line}
-    except OSError:
-        return []
-    return sorted(p for p in paths if ("blas" in p.lower() or "mkl" in p.lower()) and not p.startswith(numpy_libs))
+def scipy_blas():
+    """threadpoolctl's controller of the BLAS that scipy loaded: every BLAS in the process but numpy's own copy."""
+    numpy_libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs") + os.sep
+    controller = ThreadpoolController()
+    paths = [library.filepath for library in controller.select(user_api="blas").lib_controllers
+             if not library.filepath.startswith(numpy_libs)]
+    return controller.select(filepath=paths)
 
-def pin_blas_to_one_thread():
-    """Set the thread count of scipy's BLAS to 1; returns the library it pinned, or None if none was found
-    (the products stay correct then, only slower when both pools are busy)."""
-    for path in _loaded_blas_libraries():
-        try:
-            library = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in _SETTERS:
-            setter = getattr(library, name, None)
-            if setter is not None:
-                setter(ctypes.c_int(1))
-                return path
-    return None
-
-PINNED_BLAS = pin_blas_to_one_thread()
+scipy_blas().limit(limits=1)
 
 @njit(parallel=True, cache=True)
 def _batched_matmul(a, b, out, threads):
@@ -69,6 +53,7 @@ def _row_split_matmul(a, b, out, threads):
 def matmul(a, b):
     """(..., m, k) @ (..., k, n) with broadcast batch dims. In a plain 2-d product the right operand may be a
     transposed view (a linear layer multiplies by weight.T): BLAS reads it as it lies, without a copy."""
+    keep_freed_memory()
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
     if a.dtype.kind != "f" or 0 in (m, k, n) + batch:

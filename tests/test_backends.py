@@ -1,0 +1,81 @@
+"""The backend packages: each exports exactly the declared interface, and each module imports on its own."""
+import importlib
+import inspect
+import os
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_pool as tp
+from tinygrad_pool.autograd import Function
+from tinygrad_pool.backends import MissingKernel, interface
+
+BACKENDS_DIR = Path(tp.__file__).parent / "backends"
+
+def _has_numba_cuda():
+    try:
+        importlib.import_module("numba.cuda")
+        return True
+    except ImportError:
+        return False
+
+def _backend(device):
+    if device == "cuda" and not _has_numba_cuda():
+        pytest.skip("numba-cuda is not installed")
+    return importlib.import_module(f"tinygrad_pool.backends.{device}")
+
+def _parameters(function):
+    if isinstance(function, np.ufunc):   # np.add and the like: numpy fixes their arguments
+        return None
+    return list(inspect.signature(function).parameters)
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_backend_exports_exactly_the_interface(device):
+    backend = _backend(device)
+    assert backend.name == device
+    assert sorted(backend.__all__) == sorted(interface.FUNCTIONS)
+    for name in interface.FUNCTIONS:
+        provided = getattr(backend, name)
+        assert callable(provided), name
+        parameters = _parameters(provided)
+        if parameters is not None:
+            assert tuple(parameters) == interface.FUNCTIONS[name].parameters, f"{device}.{name}{parameters}"
+
+def _backend_modules():
+    """Every module under tinygrad_pool/backends/, by dotted name."""
+    names = []
+    for info in pkgutil.walk_packages([str(BACKENDS_DIR)], prefix="tinygrad_pool.backends."):
+        names.append(info.name)
+    return ["tinygrad_pool.backends"] + sorted(names)
+
+@pytest.mark.parametrize("module", _backend_modules())
+def test_every_backend_module_imports_alone_in_a_fresh_interpreter(module):
+    if ".cuda" in module and not _has_numba_cuda():
+        pytest.skip("numba-cuda is not installed")
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")   # CUDA modules import without a GPU under the simulator
+    result = subprocess.run([sys.executable, "-c", f"import {module}"], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+def test_a_kernel_a_backend_lacks_fails_at_once_naming_op_and_device():
+    class Frobnicate(Function):
+        def forward(self, x):
+            return self.xp.frobnicate(x)
+
+    with pytest.raises(MissingKernel, match=r"Frobnicate on cpu: the cpu backend has no function 'frobnicate'"):
+        Frobnicate.apply(tp.ones(2))
+
+def test_a_missing_backward_kernel_names_op_and_device():
+    class HalfKnown(Function):
+        def forward(self, x):
+            return self.xp.neg(x)
+
+        def backward(self, g):
+            return self.xp.frobnicate_backward(g)
+
+    y = HalfKnown.apply(tp.ones(2, requires_grad=True)).sum()
+    with pytest.raises(MissingKernel, match=r"HalfKnown backward on cpu: .*'frobnicate_backward'"):
+        y.backward()

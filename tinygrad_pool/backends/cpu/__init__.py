@@ -1,0 +1,33 @@
+"""The CPU backend: numpy arrays as storage, Numba kernels for the heavy work, exporting the functions that
+`backends/interface.py` declares.
+
+Elementwise arithmetic, reductions and views are numpy's (`arrays.py`): its ufuncs already stream memory at full
+speed and its views (transpose, broadcast, slicing) cost nothing. Numba takes the work where numpy has no fast
+answer or where fusing saves passes over memory: matmul through BLAS (`blas.py`), pooling, convolution (`conv.py`
+with `winograd.py` and `direct.py`), the fused activations and dropout (`fused.py`) and the optimizer steps
+(`optim.py`). The kernel modules import from each other directly, never from this package, so each imports alone.
+"""
+from .. import missing_kernel
+from .arrays import (abs, add, arange, argmax, argmin, asarray, astype, concatenate, contiguous, copy, div, eq, exp,
+                     expand, full, ge, getitem, gt, index_add, le, log, lt, max, maximum, min, minimum, mul, ne, neg,
+                     pad, permute, pow, reshape, scatter, sigmoid, sign, sqrt, sub, sum, tanh, to_numpy, where, zeros)
+from .blas import matmul
+from .conv import conv_backward, conv_forward
+from .fused import dropout, relu, relu_backward
+from .optim import adadelta_step, adam_step, sgd_step
+from .pooling import avg_pool, avg_pool_backward, max_pool, max_pool_backward
+
+name = "cpu"
+
+__all__ = [
+    "asarray", "to_numpy", "full", "zeros", "arange", "astype", "copy", "contiguous",
+    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge",
+    "neg", "exp", "log", "sqrt", "abs", "tanh", "sign", "sigmoid", "relu", "relu_backward", "dropout", "where",
+    "sum", "max", "min", "argmax", "argmin",
+    "reshape", "permute", "expand", "getitem", "index_add", "pad", "concatenate", "scatter",
+    "matmul", "max_pool", "max_pool_backward", "avg_pool", "avg_pool_backward", "conv_forward", "conv_backward",
+    "sgd_step", "adam_step", "adadelta_step",
+]
+
+def __getattr__(name):
+    raise missing_kernel("cpu", name)
