@@ -3,7 +3,8 @@ from .tensor import Tensor, float32, float64, int64, bool_
 from .ops.movement import cat, stack
 from .ops.elementwise import where
 from .creation import (tensor, from_numpy, zeros, ones, full, randn, rand, arange, zeros_like, ones_like,
-                       full_like, randn_like, rand_like, manual_seed)
+                       full_like, randn_like, rand_like)
+from .seeding import manual_seed
 from .autograd import no_grad, is_grad_enabled
 from .gradcheck import gradcheck, GradcheckError
 from . import nn, optim

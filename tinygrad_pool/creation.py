@@ -1,19 +1,10 @@
-"""Ways to make tensors: from data, filled, random, ranges, and `*_like` twins; plus the seeded generator."""
+"""Ways to make tensors: from data, filled, random (from the seeded generator), ranges, and `*_like` twins."""
 import numpy as np
 
 from .arguments import shape_arg
-from .tensor import Tensor, as_dtype, float32, int64
 from .backends import get_backend, normalize_device
-
-_generator = np.random.default_rng()
-
-def manual_seed(seed):
-    """Seed every random draw of the library (randn, rand, dropout masks, initialisations, shuffling)."""
-    global _generator
-    _generator = np.random.default_rng(seed)
-
-def generator():
-    return _generator
+from .seeding import generator
+from .tensor import Tensor, as_dtype, float32, int64
 
 def tensor(data, dtype=None, device="cpu", requires_grad=False):
     return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
@@ -50,11 +41,11 @@ def ones(*size, dtype=None, device="cpu", requires_grad=False):
 
 def randn(*size, dtype=None, device="cpu", requires_grad=False):
     """Standard normal samples."""
-    return _make(_generator.standard_normal(shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
+    return _make(generator().standard_normal(shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
 
 def rand(*size, dtype=None, device="cpu", requires_grad=False):
     """Uniform samples in [0, 1)."""
-    return _make(_generator.random(shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
+    return _make(generator().random(shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
 
 def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
     if end is None:

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..creation import generator
+from ..seeding import generator
 
 def uniform(shape, bound):
     """float32 samples, uniform in [-bound, bound)."""

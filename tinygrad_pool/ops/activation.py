@@ -1,7 +1,7 @@
 """Activations: relu, sigmoid, tanh, softmax, log_softmax and dropout, each a Function over one backend kernel
 or a short chain of them."""
 from ..autograd import FromOutput, Function
-from ..creation import generator
+from ..seeding import generator
 from .elementwise import as_float
 from ..arguments import normalize_dim
 
