@@ -91,8 +91,8 @@ def geometry(spatial, kernel, stride, pairs, dilation):
 class Conv(Function):
     """x (N, C, *spatial), w (C_out, C_in/groups, *kernel) and bias (C_out,) or None -> (N, C_out, *out_spatial).
     The backends see 5-d arrays, (N, C, D, H, W), with unit dims in front of 1-d and 2-d problems: free reshapes
-    here rather than three more steps on the tape. The backends own the loop (cpu_conv.py: cache-sized chunks of
-    the batch, or the 3x3 kernels; cuda_conv.py: the whole batch)."""
+    here rather than three more steps on the tape. The backends own the loop (cpu/conv.py: cache-sized chunks of
+    the batch, or the 3x3 kernels; cuda/conv.py: the whole batch)."""
     def forward(self, x, w, bias, geometry, groups):
         self.geometry, self.groups, self.shapes = geometry, groups, (x.shape, w.shape)
         x5, w5 = (self.xp.reshape(a, a.shape[:2] + (1,) * (5 - a.ndim) + a.shape[2:]) for a in (x, w))

@@ -1,7 +1,8 @@
 """The optimizer base: parameter groups with their hyperparameters, per-parameter state, zero_grad and step.
 
-Subclasses write `update(parameter, grad, state, group)`, which calls one fused backend kernel
-(`backends/cpu_optim.py`, `backends/cuda_optim.py`) that updates the parameter's storage in place.
+Subclasses write `update(parameter, grad, state, group)`, which calls one fused backend kernel that updates the
+parameter's storage in place (`backends/cpu/optim.py`, `backends/cuda/optim.py`; both compute the formulas of
+`backends/scalar.py`).
 """
 from ..autograd import no_grad
 from ..nn.module import Parameter
