@@ -103,28 +103,42 @@ class Div(Binary):
     grad_a = staticmethod(lambda xp, g, a, b: xp.div(g, b))
     grad_b = staticmethod(lambda xp, g, a, b: xp.neg(xp.div(xp.mul(g, a), xp.mul(b, b))))   # -a / b^2
 
-def _minus_one(xp, b):
-    return b - 1 if isinstance(b, (int, float)) else xp.sub(b, 1)   # b is often a python number
+class Pow(Function):
+    """Keeps its output as well as its operands: the exponent's gradient is a^b log a."""
+    def forward(self, a, b):
+        out = self.xp.pow(a, b)
+        self.shapes = shape_of(a), shape_of(b)
+        self.save_for_backward(a, b, out)
+        return out
 
-class Pow(Binary):
-    kernel = "pow"
-    grad_a = staticmethod(lambda xp, g, a, b: xp.mul(g, xp.mul(b, xp.pow(a, _minus_one(xp, b)))))  # b a^(b-1)
-    grad_b = staticmethod(lambda xp, g, a, b: xp.mul(g, xp.mul(xp.pow(a, b), xp.log(a))))          # a^b log a
+    def backward(self, g):
+        xp, (a, b, out), (need_a, need_b) = self.xp, self.saved, self.needs_input_grad
+        ga = gb = None
+        if need_a:   # b a^(b-1); b is often a python number
+            b_minus_one = b - 1 if isinstance(b, (int, float)) else xp.sub(b, 1)
+            ga = unbroadcast(xp, xp.mul(g, xp.mul(b, xp.pow(a, b_minus_one))), self.shapes[0])
+        if need_b:
+            gb = unbroadcast(xp, xp.mul(g, xp.mul(out, xp.log(a))), self.shapes[1])
+        return ga, gb
 
-def _winner_share(xp, g, a, b, wins):
-    """The gradient share of `a` in maximum/minimum: all of it where it wins, half on a tie (as PyTorch)."""
-    tie = xp.mul(xp.astype(xp.eq(a, b), g.dtype), 0.5)
-    return xp.add(xp.astype(wins(a, b), g.dtype), tie)
+class _Extremum(Binary):
+    """maximum / minimum: the gradient goes to the winner, split in half on ties (as PyTorch does). `a` gets the
+    share `share_a`, `b` the rest, 1 - share_a, so the share is computed once for both."""
+    wins = None
 
-class Maximum(Binary):
-    kernel = "maximum"
-    grad_a = staticmethod(lambda xp, g, a, b: xp.mul(g, _winner_share(xp, g, a, b, xp.gt)))
-    grad_b = staticmethod(lambda xp, g, a, b: xp.mul(g, _winner_share(xp, g, b, a, xp.gt)))
+    def backward(self, g):
+        xp, (a, b), (need_a, need_b) = self.xp, self.saved, self.needs_input_grad
+        tie = xp.mul(xp.astype(xp.eq(a, b), g.dtype), 0.5)
+        share_a = xp.add(xp.astype(getattr(xp, self.wins)(a, b), g.dtype), tie)
+        ga = unbroadcast(xp, xp.mul(g, share_a), self.shapes[0]) if need_a else None
+        gb = unbroadcast(xp, xp.mul(g, xp.sub(1, share_a)), self.shapes[1]) if need_b else None
+        return ga, gb
 
-class Minimum(Binary):
-    kernel = "minimum"
-    grad_a = staticmethod(lambda xp, g, a, b: xp.mul(g, _winner_share(xp, g, a, b, xp.lt)))
-    grad_b = staticmethod(lambda xp, g, a, b: xp.mul(g, _winner_share(xp, g, b, a, xp.lt)))
+class Maximum(_Extremum):
+    kernel, wins = "maximum", "gt"
+
+class Minimum(_Extremum):
+    kernel, wins = "minimum", "lt"
 
 def _binary(fn, input, other, reverse, true_divide=False):
     a, b = promote(input, other, true_divide)
