@@ -38,6 +38,8 @@ def test_backend_exports_exactly_the_interface(device):
     backend = _backend(device)
     assert backend.name == device
     assert sorted(backend.__all__) == sorted(interface.FUNCTIONS)
+    public = {name for name, value in vars(backend).items() if not name.startswith("_") and callable(value)}
+    assert public == set(interface.FUNCTIONS), public ^ set(interface.FUNCTIONS)
     for name in interface.FUNCTIONS:
         provided = getattr(backend, name)
         assert callable(provided), name

@@ -62,6 +62,11 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, bet
         max_exp_avg_sq = v
     return p - step_size * m / (math.sqrt(v) / bias_correction2_sqrt + eps), m, exp_avg_sq, max_exp_avg_sq
 
+def adam_step_sizes(lr, beta1, beta2, step):
+    """The two per-step constants of adam_update, computed once per step on the host: (step_size,
+    bias_correction2_sqrt) = (lr / (1 - beta1**step), sqrt(1 - beta2**step))."""
+    return lr / (1.0 - beta1 ** step), math.sqrt(1.0 - beta2 ** step)
+
 def adadelta_update(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay):
     """PyTorch's Adadelta for one element: (parameter, square_avg, acc_delta)."""
     g = grad + weight_decay * param

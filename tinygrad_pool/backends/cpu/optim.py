@@ -2,10 +2,9 @@
 writes the parameter and state in place (a chain of Tensor ops would make a temporary per step of the formula).
 The formulas are `backends/scalar.py`'s, PyTorch's (torch.optim, single-tensor form); `tinygrad_pool/optim/`
 documents them. All arrays are flat and contiguous; scalars arrive as float64."""
-import math
-
 from numba import njit, prange
 
+from .. import scalar
 from .compile import adadelta_update, adam_update, sgd_update
 
 @njit(parallel=True, cache=True)
@@ -49,7 +48,7 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2
               amsgrad, step):
     _adam(_flat(param), grad.ravel(), _flat(exp_avg), _flat(exp_avg_sq), _flat(max_exp_avg_sq), float(lr),
           float(beta1), float(beta2), float(eps), float(weight_decay), bool(decoupled), bool(amsgrad),
-          lr / (1.0 - beta1 ** step), math.sqrt(1.0 - beta2 ** step))
+          *scalar.adam_step_sizes(lr, beta1, beta2, step))
 
 def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay):
     _adadelta(_flat(param), grad.ravel(), _flat(square_avg), _flat(acc_delta), float(lr), float(rho), float(eps),

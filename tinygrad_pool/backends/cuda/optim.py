@@ -1,9 +1,8 @@
 """Optimizer updates as fused CUDA kernels, one thread per element: each reads a parameter's gradient and state
 once and writes the parameter and state in place, with the formulas of `backends/scalar.py` that the CPU runs."""
-import math
-
 from numba import cuda
 
+from .. import scalar
 from .array import THREADS, adadelta_update, adam_update, blocks, sgd_update
 
 @cuda.jit(cache=True)
@@ -50,7 +49,7 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2
         _adam_kernel[blocks(param.size), THREADS](
             param.buffer, grad.buffer, exp_avg.buffer, exp_avg_sq.buffer, max_exp_avg_sq.buffer, param.size,
             float(lr), float(beta1), float(beta2), float(eps), float(weight_decay), bool(decoupled), bool(amsgrad),
-            lr / (1.0 - beta1 ** step), math.sqrt(1.0 - beta2 ** step))
+            *scalar.adam_step_sizes(lr, beta1, beta2, step))
 
 def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay):
     if param.size:
