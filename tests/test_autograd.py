@@ -174,3 +174,62 @@ def test_a_small_network_matches_pytorch(device):
     np.testing.assert_allclose(loss.item(), torch_loss.item(), rtol=1e-12)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10)
+
+def test_no_grad_decorator_is_reentrant():
+    @tp.no_grad()
+    def depth(n):
+        assert not tp.is_grad_enabled()
+        return 0 if n == 0 else 1 + depth(n - 1)
+    assert depth(5) == 5
+    assert tp.is_grad_enabled()
+
+def test_no_grad_keeps_grad_mode_per_thread():
+    """Two threads inside one decorated function at once: each leaves with grad mode as it found it, and a
+    thread that never entered no_grad records the tape meanwhile."""
+    import threading
+    inside, release = threading.Barrier(3), threading.Event()
+
+    @tp.no_grad()
+    def wait_inside():
+        inside.wait()
+        release.wait()
+
+    seen = {}
+    def worker(name):
+        wait_inside()
+        seen[name] = tp.is_grad_enabled()
+    threads = [threading.Thread(target=worker, args=(name,)) for name in "ab"]
+    for thread in threads:
+        thread.start()
+    inside.wait()
+    recorded = (Tensor([1.0], requires_grad=True) * 2).requires_grad
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert recorded and seen == {"a": True, "b": True} and tp.is_grad_enabled()
+
+def test_leaf_gradients_own_writable_storage(device):
+    """One upstream gradient reaches both leaves (an add, a broadcast sum): each .grad is still its own array."""
+    x = Tensor(np.ones(3, np.float32), device=device, requires_grad=True)
+    y = Tensor(np.ones(3, np.float32), device=device, requires_grad=True)
+    (x + y).sum().backward()
+    gx, gy = x.grad.numpy(), y.grad.numpy()
+    if device == "cpu":
+        assert not np.shares_memory(gx, gy) and gx.flags.writeable and gy.flags.writeable
+        gx[0] = 5.0
+        assert y.grad.numpy()[0] == 1.0
+    np.testing.assert_array_equal(gy, [1, 1, 1])
+    z = Tensor(np.ones((2, 2), np.float32), device=device, requires_grad=True)
+    seed = Tensor(np.full((2, 2), 3.0, np.float32), device=device)
+    z.backward(seed)          # a leaf as the root: its gradient is a copy of the caller's
+    if device == "cpu":
+        assert not np.shares_memory(z.grad.numpy(), seed.numpy())
+
+def test_an_optimizer_step_writes_into_leaf_gradients_safely(device):
+    from tinygrad_pool import nn, optim
+    a, b = nn.Parameter(tp.ones(4).to(device)), nn.Parameter(tp.ones(4).to(device))
+    opt = optim.SGD([a, b], lr=0.5, momentum=0.9, weight_decay=0.1)
+    (a + b).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(a.numpy(), b.numpy())
+    np.testing.assert_allclose(a.numpy(), 1 - 0.5 * 1.1)

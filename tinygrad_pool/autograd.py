@@ -15,13 +15,22 @@ def is_grad_enabled():
     return getattr(_state, "grad_enabled", True)
 
 class no_grad(contextlib.ContextDecorator):
-    """Context manager and decorator: operations inside record no tape (inference, optimizer updates)."""
+    """Context manager and decorator: operations inside record no tape (inference, optimizer updates).
+
+    Grad mode belongs to the thread, and each entry remembers the mode it found on that thread's own stack, so one
+    instance may be entered recursively (a decorated recursive function) and from many threads at once."""
     def __enter__(self):
-        self._previous = is_grad_enabled()
+        _previous_modes().append(is_grad_enabled())
         _state.grad_enabled = False
+
     def __exit__(self, *exc):
-        _state.grad_enabled = self._previous
+        _state.grad_enabled = _previous_modes().pop()
         return False
+
+def _previous_modes():
+    if not hasattr(_state, "previous_modes"):
+        _state.previous_modes = []
+    return _state.previous_modes
 
 class Function:
     """One recorded operation. Subclasses write `forward(*args, **kw)` and `backward(grad)`.
@@ -91,6 +100,7 @@ def backward(root, gradient, retain_graph):
     from .tensor import Tensor
     order = _topological_order(root)
     grads = {id(root): gradient}
+    handed_to_leaves = {id(gradient)}   # the caller holds the root's gradient
     for tensor in order:
         grad = grads.pop(id(tensor), None)
         fn = tensor._ctx
@@ -98,7 +108,14 @@ def backward(root, gradient, retain_graph):
             continue
         if fn is None:
             if tensor.requires_grad:
-                total = grad if tensor.grad is None else Tensor.backend(tensor.device).add(tensor.grad.data, grad)
+                xp = Tensor.backend(tensor.device)
+                # A leaf's .grad gets storage of its own: the walk may hand one array (or a broadcast, read-only
+                # view of one) to several leaves, and optimizers and users write into .grad.
+                if tensor.grad is not None:
+                    total = xp.add(tensor.grad.data, grad)
+                else:
+                    total = xp.copy(grad) if id(grad) in handed_to_leaves else xp.owned(grad)
+                handed_to_leaves.add(id(total))
                 tensor.grad = Tensor._wrap(total, tensor.device)
             continue
         if fn.released:

@@ -24,6 +24,8 @@ arange(n, dtype)                  0, 1, ..., n-1 as a 1-d array of `dtype`.
 astype(x, dtype)                  x cast to `dtype` (x itself when it already has that dtype).
 copy(x)                           A new array with x's values.
 contiguous(x)                     x laid out in C order (x itself when it already is).
+owned(x)                          x when it owns its storage and may be written, else a copy: a leaf's .grad must
+                                  share storage with nothing else.
 
 # elementwise: numpy's broadcasting and dtypes; a or b may be a python number
 add(a, b)                         a + b.
@@ -45,7 +47,7 @@ log(x)                            The natural log: -inf at 0, NaN below.
 sqrt(x)                           The square root: NaN below 0.
 abs(x)                            |x|.
 tanh(x)                           tanh(x).
-sign(x)                           1, -1, or x itself for 0, -0.0 and NaN.
+sign(x)                           1, -1 or 0; 0 also for -0.0 and NaN, as torch.sign.
 sigmoid(x)                        1 / (1 + exp(-x)), computed so that it never overflows.
 relu(x)                           max(x, 0); NaN stays NaN, as in PyTorch.
 relu_backward(g, out)             g where the ReLU's output `out` is positive, else 0.

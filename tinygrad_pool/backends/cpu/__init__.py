@@ -10,7 +10,8 @@ with `winograd.py` and `direct.py`), the fused activations and dropout (`fused.p
 from .. import interface, missing_kernel as _missing_kernel
 from .arrays import (abs, add, arange, argmax, argmin, asarray, astype, concatenate, contiguous, copy, div, eq, exp,
                      expand, full, ge, getitem, gt, index_add, le, log, lt, max, maximum, min, minimum, mul, ne, neg,
-                     pad, permute, pow, reshape, scatter, sigmoid, sign, sqrt, sub, sum, tanh, to_numpy, where, zeros)
+                     owned, pad, permute, pow, reshape, scatter, sigmoid, sign, sqrt, sub, sum, tanh, to_numpy, where,
+                     zeros)
 from .blas import matmul
 from .conv import conv_backward, conv_forward
 from .fused import dropout, relu, relu_backward

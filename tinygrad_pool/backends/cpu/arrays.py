@@ -28,6 +28,10 @@ def copy(x):
 def contiguous(x):
     return np.ascontiguousarray(x)
 
+def owned(x):
+    """A view (of a broadcast, a reshape, a slice) shares its base's storage, and may be read-only."""
+    return x if x.base is None and x.flags.writeable and x.flags.c_contiguous else np.array(x)
+
 # --- elementwise -----------------------------------------------------------------------------------------------
 add, sub, mul, div, pow = np.add, np.subtract, np.multiply, np.true_divide, np.power
 maximum, minimum = np.maximum, np.minimum

@@ -6,7 +6,7 @@ modules import one way only, so each imports on its own: elementwise, movement, 
 only `array`; reduce and matmul also `movement`; conv also elementwise, matmul and reduce.
 """
 from .. import interface, missing_kernel as _missing_kernel
-from .array import arange, asarray, astype, contiguous, copy, full, to_numpy, zeros
+from .array import arange, asarray, astype, contiguous, copy, full, owned, to_numpy, zeros
 from .conv import conv_backward, conv_forward
 from .elementwise import (abs, add, div, eq, exp, ge, gt, le, log, lt, maximum, minimum, mul, ne, neg, pow, relu,
                           sigmoid, sign, sqrt, sub, tanh, where)

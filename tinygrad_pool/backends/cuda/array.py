@@ -182,3 +182,7 @@ def copy(x):
 
 def contiguous(x):
     return x
+
+def owned(x):
+    """Always a copy: a reshaped CudaArray shares its buffer with the original, and nothing records that."""
+    return copy(x)
