@@ -40,11 +40,12 @@ def test_sequential_runs_its_modules_in_order_and_indexes_like_a_list():
         nn.Sequential(nn.ReLU(), 3)
 
 def test_relu_keeps_nan_and_zeroes_negatives(device):
-    x = Tensor(np.array([np.nan, -1.0, 2.0, -np.inf, np.inf], np.float32), device=device, requires_grad=True)
+    x = Tensor(np.array([np.nan, -1.0, 2.0, -np.inf, np.inf, 0.0], np.float32), device=device, requires_grad=True)
     y = nn.ReLU()(x)
-    np.testing.assert_array_equal(y.numpy(), [np.nan, 0, 2, 0, np.inf])
+    np.testing.assert_array_equal(y.numpy(), [np.nan, 0, 2, 0, np.inf, 0])
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [0, 0, 1, 0, 1])
+    # The gradient is masked where the output is <= 0, so NaN lets it through, as in PyTorch.
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 0, 1, 0, 1, 0])
 
 def test_dropout_scales_kept_values_and_is_off_in_eval(device):
     tp.manual_seed(3)

@@ -352,3 +352,33 @@ def test_dropout(device):
     assert F.dropout(x, 1.0).numpy().sum() == 0
     with pytest.raises(ValueError, match="p=1.5"):
         F.dropout(x, 1.5)
+
+def test_reductions_over_no_dims_and_over_0d_tensors_follow_pytorch(device):
+    x = Tensor(np.arange(24, dtype=np.float32).reshape(2, 3, 4), device=device)
+    for dims in ((), []):
+        assert x.sum(dim=dims).shape == () and x.sum(dim=dims).item() == 276
+        assert x.mean(dim=dims, keepdim=True).shape == (1, 1, 1)
+    scalar = Tensor(3.0, device=device, requires_grad=True)
+    for reduced in (scalar.sum(0), scalar.mean(-1), scalar.sum((0,)), scalar.max(0).values):
+        assert reduced.shape == () and reduced.item() == 3.0
+    scalar.sum(0).backward()
+    assert scalar.grad.item() == 1.0
+
+def test_abs_and_sign_at_nan_and_zero_follow_pytorch(device):
+    x = Tensor(np.array([np.nan, -0.0, 0.0, -2.0, np.inf], np.float32), device=device, requires_grad=True)
+    x.abs().sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 0, 0, -1, 1])
+
+def test_clamp_of_an_integer_tensor_by_a_float_is_float32(device):
+    out = Tensor([1, 5], device=device).clamp(max=2.5)
+    assert out.dtype == tp.float32 and out.tolist() == [1.0, 2.5]
+    assert Tensor([1, 5], device=device).clamp(max=2).dtype == tp.int64
+
+def test_cross_entropy_of_one_sample_matches_the_batched_form():
+    scores, label = tp.randn(5), tp.tensor(3)
+    batched = F.cross_entropy(scores.reshape(1, 5), label.reshape(1))
+    assert F.cross_entropy(scores, label).item() == pytest.approx(batched.item())
+    assert F.cross_entropy(scores, label, reduction="none").shape == ()
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.functional.cross_entropy(torch.tensor(scores.numpy()), torch.tensor(3)).item()
+    assert F.cross_entropy(scores, label).item() == pytest.approx(expected, rel=1e-5)

@@ -90,3 +90,20 @@ def test_detach_and_clone(device):
     y = x.clone()
     (y * 3).sum().backward()
     assert x.grad.tolist() == [3.0, 3.0]
+
+def test_creation_keeps_values_or_refuses():
+    assert tp.tensor(np.float64(1e300)).dtype == tp.float64 and tp.tensor(np.float64(1e300)).item() == 1e300
+    assert tp.tensor(np.float32(2.0)).dtype == tp.float32 and tp.tensor(1e300).dtype == tp.float32
+    assert tp.tensor(np.array([5], np.uint64)).tolist() == [5] and tp.tensor([2**63 - 1]).item() == 2**63 - 1
+    assert tp.tensor(np.array([1.5], np.float16)).dtype == tp.float32
+    assert tp.tensor([1.9, -1.9], dtype=tp.int64).tolist() == [1, -1]
+    assert tp.full((2,), 3).dtype == tp.int64 and tp.full((2,), True).dtype == tp.bool
+    assert tp.full((2,), 2.0, dtype=tp.int64).tolist() == [2, 2]
+
+def test_python_conversions_of_one_element_tensors():
+    assert bool(tp.tensor([0.0])) is False and bool(tp.tensor(2.0)) is True and bool(tp.tensor([[True]]))
+    assert float(tp.tensor([2.5])) == 2.5 and int(tp.tensor(3.9)) == 3
+    assert [10, 20, 30][tp.tensor(2)] == 30
+    with pytest.raises(ValueError, match="this one has 3"):
+        if tp.tensor([1.0, 2.0, 3.0]) > 0:
+            pass

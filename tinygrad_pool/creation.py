@@ -1,7 +1,7 @@
 """Ways to make tensors: from data, filled, random (from the seeded generator), ranges, and `*_like` twins."""
 import numpy as np
 
-from .arguments import shape_arg
+from .arguments import check_number, check_tensor, shape_arg
 from .backends import get_backend, normalize_device
 from .seeding import generator
 from .tensor import Tensor, as_dtype, float32, int64
@@ -11,7 +11,17 @@ def tensor(data, dtype=None, device="cpu", requires_grad=False):
 
 def from_numpy(array):
     """A CPU tensor that shares memory with `array` (no copy); its dtype must be one the library supports."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}; use tensor(...) for "
+                        "other data")
     return Tensor._wrap(array.astype(as_dtype(array.dtype), copy=False), "cpu")
+
+def _float_dtype(dtype, op):
+    """Random samples are real numbers: an integer or bool dtype is a TypeError, as in PyTorch."""
+    dtype = as_dtype(dtype) or float32
+    if dtype.kind != "f":
+        raise TypeError(f"{op}: dtype must be float32 or float64, got {dtype}: draw floats and cast them")
+    return dtype
 
 def _make(array, dtype, device, requires_grad):
     device = normalize_device(device)
@@ -28,36 +38,48 @@ def _filled(shape, value, dtype, device, requires_grad):
 
 def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
     """A tensor of `size` (an int or a tuple) filled with `fill_value`; the dtype follows the value's type."""
-    shape = shape_arg((size,)) if isinstance(size, (tuple, list)) else (int(size),)
-    dtype = as_dtype(dtype) or {"b": np.dtype(bool), "i": int64, "u": int64}.get(np.asarray(fill_value).dtype.kind,
-                                                                                 float32)
+    shape = shape_arg(size if isinstance(size, (tuple, list)) else (size,), "full")
+    if not isinstance(fill_value, (bool, np.bool_)):
+        check_number(fill_value, "fill_value", "full")
+    kind = np.asarray(fill_value).dtype.kind
+    dtype = as_dtype(dtype) or {"b": np.dtype(bool), "i": int64, "u": int64}.get(kind, float32)
+    if dtype == int64 and kind == "f":
+        if not np.isfinite(fill_value) or not -2.0 ** 63 <= fill_value < 2.0 ** 63:
+            raise ValueError(f"full: fill_value={fill_value} cannot be converted to int64")
     return _filled(shape, fill_value, dtype, device, requires_grad)
 
 def zeros(*size, dtype=None, device="cpu", requires_grad=False):
-    return _filled(shape_arg(size), 0, as_dtype(dtype) or float32, device, requires_grad)
+    return _filled(shape_arg(size, "zeros"), 0, as_dtype(dtype) or float32, device, requires_grad)
 
 def ones(*size, dtype=None, device="cpu", requires_grad=False):
-    return _filled(shape_arg(size), 1, as_dtype(dtype) or float32, device, requires_grad)
+    return _filled(shape_arg(size, "ones"), 1, as_dtype(dtype) or float32, device, requires_grad)
 
 def randn(*size, dtype=None, device="cpu", requires_grad=False):
     """Standard normal samples."""
-    return _make(generator().standard_normal(shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
+    dtype = _float_dtype(dtype, "randn")
+    return _make(generator().standard_normal(shape_arg(size, "randn")), dtype, device, requires_grad)
 
 def rand(*size, dtype=None, device="cpu", requires_grad=False):
     """Uniform samples in [0, 1)."""
-    return _make(generator().random(shape_arg(size)), as_dtype(dtype) or float32, device, requires_grad)
+    dtype = _float_dtype(dtype, "rand")
+    return _make(generator().random(shape_arg(size, "rand")), dtype, device, requires_grad)
 
 def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
     if end is None:
         start, end = 0, start
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        check_number(value, name, "arange")
+        if not np.isfinite(value):
+            raise ValueError(f"arange: {name}={value} must be finite")
     if step == 0:
-        raise ValueError("arange() step must be non-zero")
+        raise ValueError("arange: step must be non-zero")
     values = np.arange(start, end, step)
     default = float32 if values.dtype.kind == "f" else int64
     return _make(values, as_dtype(dtype) or default, device, requires_grad)
 
 def _like(maker):
     def like(input, dtype=None, device=None, requires_grad=False):
+        check_tensor(input, "input", maker.__name__ + "_like")
         return maker(input.shape, dtype=dtype or input.dtype, device=device or input.device,
                      requires_grad=requires_grad)
     like.__name__ = maker.__name__ + "_like"
@@ -67,5 +89,6 @@ def _like(maker):
 zeros_like, ones_like, randn_like, rand_like = _like(zeros), _like(ones), _like(randn), _like(rand)
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    check_tensor(input, "input", "full_like")
     return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad)

@@ -8,7 +8,7 @@ each op's argument checks, Function and public function live.
 import numpy as np
 
 from . import autograd
-from .arguments import normalize_dim
+from .arguments import check_bool, normalize_dim
 from .backends import get_backend, normalize_device
 
 float32, float64, int64, bool_ = np.dtype("float32"), np.dtype("float64"), np.dtype("int64"), np.dtype("bool")
@@ -32,22 +32,48 @@ def as_dtype(dtype):
         raise TypeError(f"unsupported dtype {resolved}: use float32, float64, int64 or bool")
     return resolved
 
+_INT64_RANGE = (np.iinfo(np.int64).min, np.iinfo(np.int64).max)
+
 def _infer_numpy(data, dtype):
-    """numpy array for `data` with PyTorch's default dtypes: python floats -> float32, ints -> int64."""
-    array = np.array(data)
-    if dtype is not None:
-        return array.astype(dtype)
+    """numpy array for `data` with PyTorch's default dtypes: python floats -> float32, ints -> int64, while a
+    numpy float64 array or scalar keeps float64. Values that do not fit the dtype are a ValueError, never wrapped."""
+    try:
+        array = np.asarray(data)
+    except ValueError as error:   # ragged nested lists
+        raise ValueError(f"cannot make a Tensor from {type(data).__name__} data: {error}") from None
     kind = array.dtype.kind
-    if kind == "f":
-        # float64 numpy arrays keep their precision; python floats and lists default to float32, as in PyTorch.
-        keep64 = isinstance(data, np.ndarray) and array.dtype == float64
-        return array.astype(float64 if keep64 else float32)
-    if kind in "iu":
-        return array.astype(int64)
-    if kind == "b":
-        return array
-    raise TypeError(f"cannot make a Tensor from data of dtype {array.dtype}: use numbers, lists or numpy arrays "
-                    "of float, int or bool")
+    if kind == "O" and _holds_big_int(data):
+        raise ValueError("cannot make a Tensor: an integer value does not fit int64 "
+                         f"[{_INT64_RANGE[0]}, {_INT64_RANGE[1]}]")
+    if kind not in "fiub":
+        raise TypeError(f"cannot make a Tensor from data of dtype {array.dtype}: use numbers, lists or numpy "
+                        "arrays of float, int or bool")
+    if kind == "u" and array.size and array.max() > _INT64_RANGE[1]:
+        raise ValueError(f"cannot make a Tensor: the unsigned value {array.max()} does not fit int64 "
+                         f"(at most {_INT64_RANGE[1]})")
+    if dtype is None:
+        if kind == "f":
+            keep64 = isinstance(data, (np.ndarray, np.generic)) and array.dtype == float64
+            dtype = float64 if keep64 else float32
+        else:
+            dtype = int64 if kind in "iu" else bool_
+    if dtype == int64 and kind == "f":
+        _check_fits_int64(array)
+    return array.astype(dtype)
+
+def _holds_big_int(data):
+    """Whether nested python data holds an int beyond numpy's 64-bit range (numpy then makes an object array)."""
+    if isinstance(data, (list, tuple)):
+        return any(_holds_big_int(item) for item in data)
+    return isinstance(data, int) and not isinstance(data, bool)
+
+def _check_fits_int64(array):
+    """Float values bound for int64 must be finite and in range: NaN would become INT64_MIN, silently."""
+    finite = np.isfinite(array)
+    if not finite.all():
+        raise ValueError(f"cannot convert {array[~finite].flat[0]} to int64: only finite values have an integer")
+    if array.size and (array.min() < _INT64_RANGE[0] or array.max() >= 2.0 ** 63):
+        raise ValueError(f"cannot convert values in [{array.min()}, {array.max()}] to int64: out of range")
 
 def common_device(args):
     """The one device of the Tensors among `args`; mixing devices is a ValueError."""
@@ -66,7 +92,7 @@ class Tensor:
             data = data.numpy()
         self.data = get_backend(device).asarray(_infer_numpy(data, dtype))
         self.device = device
-        self.grad = None
+        self._grad = None
         self._ctx = None
         self.requires_grad = requires_grad
 
@@ -74,7 +100,7 @@ class Tensor:
     @classmethod
     def _wrap(cls, data, device, requires_grad=False, ctx=None):
         out = cls.__new__(cls)
-        out.data, out.device, out.grad, out._ctx = data, device, None, ctx
+        out.data, out.device, out._grad, out._ctx = data, device, None, ctx
         out._requires_grad = requires_grad
         return out
 
@@ -92,9 +118,25 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        value = check_bool(value, "requires_grad", "Tensor")
         if value and self.dtype.kind != "f":
             raise TypeError(f"only floating-point tensors can require gradients, this one is {self.dtype}")
-        self._requires_grad = bool(value)
+        self._requires_grad = value
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        """None, or a Tensor of this tensor's shape, dtype and device (optimizers update with it in place)."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad must be a Tensor or None, got {type(value).__name__}")
+            if (value.shape, value.dtype, value.device) != (self.shape, self.dtype, self.device):
+                raise ValueError(f"grad of shape {value.shape}, dtype {value.dtype} on {value.device} does not fit "
+                                 f"a tensor of shape {self.shape}, dtype {self.dtype} on {self.device}")
+        self._grad = value
 
     # --- properties and conversion ---------------------------------------------------------------------------
     shape = property(lambda self: tuple(self.data.shape))
@@ -107,6 +149,26 @@ class Tensor:
 
     def numel(self):
         return int(np.prod(self.shape, dtype=np.int64))
+
+    def _one_value(self, what):
+        if self.numel() != 1:
+            raise ValueError(f"{what} needs a tensor with one element, this one has {self.numel()} (shape "
+                             f"{self.shape}), so its value is ambiguous: reduce it first, e.g. with .sum() or .max()")
+        return self.numpy().reshape(()).item()
+
+    def __bool__(self):
+        return bool(self._one_value("bool()"))
+
+    def __float__(self):
+        return float(self._one_value("float()"))
+
+    def __int__(self):
+        return int(self._one_value("int()"))
+
+    def __index__(self):
+        if self.dtype.kind not in "ib":
+            raise TypeError(f"only integer tensors can be used as an index, this one is {self.dtype}")
+        return int(self._one_value("an index"))
 
     def __len__(self):
         if self.ndim == 0:
@@ -128,9 +190,7 @@ class Tensor:
         return self.data.__cuda_array_interface__
 
     def item(self):
-        if self.numel() != 1:
-            raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
-        return self.numpy().reshape(()).item()
+        return self._one_value("item()")
 
     def tolist(self):
         return self.numpy().tolist()

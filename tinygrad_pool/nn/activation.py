@@ -1,4 +1,5 @@
 """Activation modules over `nn.functional`."""
+from ..arguments import check_int
 from . import functional as F
 from .module import Module
 
@@ -8,7 +9,7 @@ class ReLU(Module):
 
 class LogSoftmax(Module):
     def __init__(self, dim):
-        self.dim = dim
+        self.dim = check_int(dim, "dim", type(self).__name__)
 
     def forward(self, input):
         return F.log_softmax(input, self.dim)

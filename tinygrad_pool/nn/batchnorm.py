@@ -2,6 +2,7 @@
 statistics in eval, as in PyTorch (biased variance to normalise, unbiased variance in the running estimate)."""
 import numpy as np
 
+from ..arguments import check_bool, check_int, check_number, check_tensor
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module, Parameter
@@ -10,6 +11,13 @@ class _BatchNorm(Module):
     input_dims = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
+        op = type(self).__name__
+        check_int(num_features, "num_features", op, minimum=1)
+        check_number(eps, "eps", op, minimum=0)
+        if momentum is not None:
+            check_number(momentum, "momentum", op)
+        check_bool(affine, "affine", op)
+        check_bool(track_running_stats, "track_running_stats", op)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = Parameter(np.ones(num_features, np.float32)) if affine else None
@@ -20,6 +28,7 @@ class _BatchNorm(Module):
             self.register_buffer("num_batches_tracked", Tensor(np.zeros((), np.int64)))
 
     def forward(self, input):
+        check_tensor(input, "input", type(self).__name__)
         if input.ndim not in type(self).input_dims or input.shape[1] != self.num_features:
             raise ValueError(f"{type(self).__name__}({self.num_features}) expects a {type(self).input_dims}-d "
                              f"input with {self.num_features} channels in dim 1, got shape {input.shape}")

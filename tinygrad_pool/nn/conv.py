@@ -1,6 +1,7 @@
 """Convolution modules with PyTorch's constructor, initialisation, padding modes and repr."""
 import math
 
+from ..arguments import as_tuple, check_bool, check_choice, check_int
 from ..ops.conv import padding_pairs
 from ..ops.movement import pad_mode
 from . import functional as F
@@ -13,14 +14,23 @@ class _ConvNd(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros"):
         dims = type(self).dims
+        op = type(self).__name__
+        check_int(in_channels, "in_channels", op, minimum=0)
+        check_int(out_channels, "out_channels", op, minimum=0)
+        check_int(groups, "groups", op, minimum=1)
+        check_bool(bias, "bias", op)
+        check_choice(padding_mode, "padding_mode", op, ("zeros", "reflect", "replicate", "circular"))
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}")
-        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
-            raise ValueError(f"padding_mode={padding_mode!r}: use 'zeros', 'reflect', 'replicate' or 'circular'")
-        as_tuple = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,) * dims  # noqa: E731
+            raise ValueError(f"{op}: groups={groups} must divide in_channels={in_channels} and "
+                             f"out_channels={out_channels}")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride, self.dilation = as_tuple(kernel_size), as_tuple(stride), as_tuple(dilation)
-        self.padding = padding if isinstance(padding, str) else as_tuple(padding)
+        self.kernel_size = as_tuple(kernel_size, dims, "kernel_size", op)
+        self.stride, self.dilation = as_tuple(stride, dims, "stride", op), as_tuple(dilation, dims, "dilation", op)
+        for name, values in (("kernel_size", self.kernel_size), ("stride", self.stride), ("dilation", self.dilation)):
+            if min(values) < 1:
+                raise ValueError(f"{op}: {name} must be positive, got {values}")
+        padding_pairs(padding, self.kernel_size, self.stride, self.dilation, dims)   # checks padding
+        self.padding = padding if isinstance(padding, str) else as_tuple(padding, dims, "padding", op)
         self.groups, self.padding_mode = groups, padding_mode
         # PyTorch's default: kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias alike.
         fan_in = in_channels // groups * math.prod(self.kernel_size)

@@ -1,4 +1,5 @@
 """`Linear` (y = x W^T + b), `Flatten` and `Identity`."""
+from ..arguments import check_bool, check_int
 from . import functional as F
 from .init import fan_in_bound, uniform
 from .module import Module, Parameter
@@ -6,6 +7,9 @@ from .module import Module, Parameter
 class Linear(Module):
     """weight (out_features, in_features) and bias (out_features,), both U(-1/sqrt(in), 1/sqrt(in)) as in PyTorch."""
     def __init__(self, in_features, out_features, bias=True):
+        check_int(in_features, "in_features", "Linear", minimum=0)
+        check_int(out_features, "out_features", "Linear", minimum=0)
+        check_bool(bias, "bias", "Linear")
         self.in_features, self.out_features = in_features, out_features
         bound = fan_in_bound(in_features)
         self.weight = Parameter(uniform((out_features, in_features), bound))
@@ -19,6 +23,8 @@ class Linear(Module):
 
 class Flatten(Module):
     def __init__(self, start_dim=1, end_dim=-1):
+        check_int(start_dim, "start_dim", "Flatten")
+        check_int(end_dim, "end_dim", "Flatten")
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, input):

@@ -3,7 +3,7 @@ or a short chain of them."""
 from ..autograd import FromOutput, Function
 from ..seeding import generator
 from .elementwise import as_float
-from ..arguments import normalize_dim
+from ..arguments import check_bool, check_number, check_tensor, normalize_dim
 
 class Relu(FromOutput):
     kernel, grad = "relu", staticmethod(lambda xp, g, y: xp.relu_backward(g, y))
@@ -15,13 +15,13 @@ class Tanh(FromOutput):
     kernel, grad = "tanh", staticmethod(lambda xp, g, y: xp.mul(g, xp.sub(1, xp.mul(y, y))))      # 1 - y^2
 
 def relu(input):
-    return Relu.apply(input)
+    return Relu.apply(check_tensor(input, "input", "relu"))
 
 def sigmoid(input):
-    return Sigmoid.apply(as_float(input))
+    return Sigmoid.apply(as_float(check_tensor(input, "input", "sigmoid")))
 
 def tanh(input):
-    return Tanh.apply(as_float(input))
+    return Tanh.apply(as_float(check_tensor(input, "input", "tanh")))
 
 # --- softmax ---------------------------------------------------------------------------------------------------
 def _log_softmax(xp, x, dim):
@@ -50,6 +50,7 @@ class Softmax(Function):
         return xp.mul(y, xp.sub(g, xp.sum(xp.mul(g, y), self.dim, True))), None
 
 def _float_input(input, what):
+    check_tensor(input, "input", what)
     if input.dtype.kind != "f":
         raise TypeError(f"{what} needs a floating-point tensor, this one is {input.dtype}")
     return input
@@ -72,6 +73,9 @@ class Dropout(Function):
 
 def dropout(input, p=0.5, training=True):
     """Zero each element with probability p and scale the rest by 1/(1-p), in training only."""
+    check_tensor(input, "input", "dropout")
+    check_number(p, "p", "dropout")
+    check_bool(training, "training", "dropout")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability p={p} must lie in [0, 1]")
     if not training or p == 0.0:

@@ -8,6 +8,7 @@ import numbers
 
 import numpy as np
 
+from ..arguments import check_number, check_tensor
 from ..autograd import FromOutput, Function, Undoable
 from ..tensor import Tensor, as_dtype, bool_, common_device, float32, int64
 
@@ -188,10 +189,15 @@ class Where(Function):
 def where(condition, input, other):
     """Elementwise `input if condition else other`, broadcasting all three."""
     condition = condition if isinstance(condition, Tensor) else Tensor(condition)
+    if condition.dtype != bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}; compare first, e.g. x > 0")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"where: input or other must be a Tensor, got {type(input).__name__} and "
+                        f"{type(other).__name__}")
     input, other = promote(input, other) if isinstance(input, Tensor) else reversed(promote(other, input))
     device = common_device((condition, input, other))
     broadcast_shape(condition.shape, *(x.shape for x in (input, other) if isinstance(x, Tensor)))
-    return Where.apply(condition.bool().to(device), input, other)
+    return Where.apply(condition.to(device), input, other)
 
 class Clamp(Function):
     """The gradient passes where min <= x <= max (both ends included, as in PyTorch)."""
@@ -213,8 +219,16 @@ class Clamp(Function):
         return g, None, None
 
 def clamp(input, min=None, max=None):
+    """Bounds are numbers (tensor bounds are not supported: use maximum/minimum); a NaN bound gives NaN."""
+    check_tensor(input, "input", "clamp")
     if min is None and max is None:
         raise ValueError("clamp() needs at least one of min and max")
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None:
+            check_number(bound, name, "clamp")
+    if input.dtype.kind != "f" and any(isinstance(b, numbers.Real) and not isinstance(b, numbers.Integral)
+                                       for b in (min, max)):
+        input = cast(input, float32)   # an integer tensor clamped by a float becomes float32, as in PyTorch
     return Clamp.apply(input, min, max)
 
 # --- unary -----------------------------------------------------------------------------------------------------

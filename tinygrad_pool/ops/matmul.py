@@ -1,6 +1,7 @@
 """Matrix products: matmul with numpy's broadcasting rules, and linear (x @ w.T + b) as one node."""
 import numpy as np
 
+from ..arguments import check_tensor
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import unbroadcast
@@ -60,13 +61,21 @@ class Linear(Function):
         return grad_x, grad_w, grad_b
 
 def linear(input, weight, bias=None):
-    """input @ weight.T + bias, with weight of shape (out_features, in_features)."""
+    """input @ weight.T + bias, with weight of shape (out_features, in_features); all of one float dtype."""
+    check_tensor(input, "input", "linear")
+    check_tensor(weight, "weight", "linear")
+    if bias is not None:
+        check_tensor(bias, "bias", "linear")
+    dtypes = [t.dtype for t in (input, weight, bias) if t is not None]
+    if len(set(dtypes)) > 1 or dtypes[0].kind != "f":
+        raise TypeError(f"linear: input, weight and bias must share one float dtype, got "
+                        + ", ".join(map(str, dtypes)) + "; cast them with .to(dtype)")
     if weight.ndim != 2 or input.shape[-1:] != weight.shape[1:]:
         raise ValueError(f"linear: input of shape {input.shape} does not fit weight of shape {weight.shape} "
                          "(expected input[..., in_features] and weight[out_features, in_features])")
     if bias is not None and bias.shape != weight.shape[:1]:
         raise ValueError(f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}")
-    if input.ndim == 2 and input.dtype == weight.dtype and (bias is None or bias.dtype == input.dtype):
+    if input.ndim == 2:
         return Linear.apply(input, weight, bias)
-    out = matmul(input, transpose(weight, 0, 1))   # batched inputs and mixed dtypes: the general path
+    out = matmul(input, transpose(weight, 0, 1))   # 1-d and batched inputs: the general path
     return out if bias is None else out + bias

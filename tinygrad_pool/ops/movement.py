@@ -1,7 +1,7 @@
 """Movement: reshape, permute, expand, indexing, padding, concatenation. Views on the CPU, copies on CUDA."""
 import numpy as np
 
-from ..arguments import normalize_dim, shape_arg
+from ..arguments import check_choice, check_number, check_tensor, check_tensors, normalize_dim, shape_arg
 from ..autograd import Function, Undoable
 from ..tensor import Tensor
 from .elementwise import cast, result_dtype, unbroadcast
@@ -11,7 +11,7 @@ class Reshape(Undoable):
 
 def reshape(input, *shape):
     """Accepts reshape(2, 3) and reshape((2, 3)); one entry may be -1."""
-    shape = shape_arg(shape)
+    shape = shape_arg(shape, "reshape", allow_unknown=True)
     known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
     if shape.count(-1) > 1 or (-1 not in shape and known != input.numel()) or \
             (-1 in shape and (known == 0 or input.numel() % known)):
@@ -24,6 +24,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     if input.ndim == 0:
         return reshape(input, 1)
     start, end = normalize_dim(start_dim, input.ndim), normalize_dim(end_dim, input.ndim)
+    if start > end:
+        raise ValueError(f"flatten: start_dim={start_dim} comes after end_dim={end_dim} for shape {input.shape}")
     return reshape(input, input.shape[:start] + (-1,) + input.shape[end + 1:])
 
 def unsqueeze(input, dim):
@@ -40,7 +42,9 @@ class Permute(Undoable):
     kernel, undo = "permute", staticmethod(lambda x, axes: tuple(sorted(range(len(axes)), key=axes.__getitem__)))
 
 def permute(input, *dims):
-    dims = tuple(normalize_dim(d, input.ndim) for d in shape_arg(dims))
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    dims = tuple(normalize_dim(d, input.ndim) for d in dims)
     if sorted(dims) != list(range(input.ndim)):
         raise ValueError(f"permute{dims} is not a permutation of the {input.ndim} dims of shape {input.shape}")
     return Permute.apply(input, dims)
@@ -60,7 +64,7 @@ class Expand(Function):
 
 def expand(input, *shape):
     """Size-1 dims repeat to `shape` (-1 keeps a dim's size); new leading dims may be added."""
-    shape = shape_arg(shape)
+    shape = shape_arg(shape, "expand", allow_unknown=True)
     if len(shape) < input.ndim:
         raise ValueError(f"cannot expand shape {input.shape} to fewer dims {shape}")
     lead = len(shape) - input.ndim
@@ -117,8 +121,12 @@ class Pad(Function):
 
 def pad(input, pad, mode="constant", value=0.0):
     """Constant padding in PyTorch's order: (left, right) of the last dim first, then the one before, ..."""
-    if mode != "constant":
-        raise ValueError(f"pad mode={mode!r}: only 'constant' is supported")
+    check_tensor(input, "input", "pad")
+    if not isinstance(pad, (tuple, list)) or any(isinstance(p, bool) or not isinstance(p, (int, np.integer))
+                                                  for p in pad):
+        raise TypeError(f"pad: pad must be a tuple of ints (left, right, ...), got {pad!r}")
+    check_choice(mode, "mode", "pad", ("constant",))
+    check_number(value, "value", "pad")
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ValueError(f"pad {tuple(pad)} needs an even length of at most 2 * ndim = {2 * input.ndim}")
     if any(p < 0 for p in pad):
@@ -171,7 +179,7 @@ class Cat(Function):
         return tuple(grads)
 
 def cat(tensors, dim=0):
-    tensors = list(tensors)
+    tensors = check_tensors(tensors, "tensors", "cat")
     if not tensors:
         raise ValueError("cat() needs at least one tensor")
     first = tensors[0]
@@ -185,7 +193,7 @@ def cat(tensors, dim=0):
     return Cat.apply(dim, *[cast(t, dtype) for t in tensors])
 
 def stack(tensors, dim=0):
-    tensors = list(tensors)
+    tensors = check_tensors(tensors, "tensors", "stack")
     if not tensors:
         raise ValueError("stack() needs at least one tensor")
     shapes = {t.shape for t in tensors}

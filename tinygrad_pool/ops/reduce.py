@@ -3,7 +3,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..arguments import normalize_dim
+from ..arguments import check_bool, check_tensor, normalize_dim, normalize_dims
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import cast
@@ -13,12 +13,12 @@ ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 def _keepdims_shape(shape, axes):
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
-def reduced_axes(input, dim):
-    """The sorted axes that `dim` (None for all, an int, or a tuple or list of ints) names."""
-    if dim is None:
-        return tuple(range(input.ndim))
-    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    return tuple(sorted({normalize_dim(d, input.ndim) for d in dims}))
+def reduced_axes(input, dim, keepdim, op):
+    """The sorted axes that `dim` names (None, () or [] for all, an int, or distinct ints), after checking the
+    arguments of reduction `op`."""
+    check_tensor(input, "input", op)
+    check_bool(keepdim, "keepdim", op)
+    return normalize_dims(dim, input.ndim, op)
 
 class Sum(Function):
     def forward(self, x, axes, keepdim):
@@ -30,17 +30,20 @@ class Sum(Function):
 
 def sum(input, dim=None, keepdim=False):
     """Integers and bools sum as int64, as in PyTorch."""
+    axes = reduced_axes(input, dim, keepdim, "sum")
     x = input if input.dtype.kind in "fi" else cast(input, np.int64)
-    return Sum.apply(x, reduced_axes(input, dim), keepdim)
+    return Sum.apply(x, axes, keepdim)
 
 def mean(input, dim=None, keepdim=False):
+    axes = reduced_axes(input, dim, keepdim, "mean")
     if input.dtype.kind != "f":
         raise TypeError(f"mean() needs a floating-point tensor, this one is {input.dtype}: call .float() first")
-    count = int(np.prod([input.shape[a] for a in reduced_axes(input, dim)], dtype=np.int64))
+    count = int(np.prod([input.shape[a] for a in axes], dtype=np.int64))
     return sum(input, dim, keepdim) / count
 
 class Extreme(Function):
-    """max or min over all elements: ties share the gradient equally (like torch.amax)."""
+    """max or min over all elements: ties share the gradient equally, and a NaN result (NaN wins) sends it to
+    the NaNs, as in PyTorch."""
     def forward(self, x, kind):
         out = getattr(self.xp, kind)(x, None, False)
         self.save_for_backward(x, out)
@@ -48,7 +51,8 @@ class Extreme(Function):
     def backward(self, g):
         xp = self.xp
         x, out = self.saved
-        mask = xp.astype(xp.eq(x, out), g.dtype)
+        winners = xp.ne(x, x) if xp.to_numpy(xp.ne(out, out)).item() else xp.eq(x, out)   # x != x: x is NaN
+        mask = xp.astype(winners, g.dtype)
         return xp.mul(mask, xp.div(g, xp.sum(mask, None, False))), None
 
 class ExtremeAlongDim(Function):
@@ -67,11 +71,15 @@ class ExtremeAlongDim(Function):
         return xp.mul(xp.astype(onehot, g.dtype), g), None, None, None
 
 def _extreme(input, dim, keepdim, kind):
+    check_tensor(input, "input", kind)
+    check_bool(keepdim, "keepdim", kind)
     if input.numel() == 0:
         raise ValueError(f"{kind}() of an empty tensor of shape {input.shape}")
     if dim is None:
         return Extreme.apply(input, kind)
     dim = normalize_dim(dim, input.ndim)
+    if input.ndim == 0:   # dim 0 of a 0-d tensor is its one value, as in PyTorch
+        return _extreme(input.reshape(1), 0, False, kind)
     values = ExtremeAlongDim.apply(input, dim, keepdim, kind)
     indices = getattr(input.xp, "arg" + kind)(input.data, dim, keepdim)
     return ValuesIndices(values, Tensor._wrap(indices, input.device))
@@ -84,7 +92,14 @@ def min(input, dim=None, keepdim=False):
     return _extreme(input, dim, keepdim, "min")
 
 def argmax(input, dim=None, keepdim=False):
+    check_tensor(input, "input", "argmax")
+    check_bool(keepdim, "keepdim", "argmax")
+    if input.numel() == 0:
+        raise ValueError(f"argmax() of an empty tensor of shape {input.shape}")
     xp = input.xp
     if dim is None:
         return Tensor._wrap(xp.argmax(xp.reshape(input.data, (input.numel(),)), 0, False), input.device)
-    return Tensor._wrap(xp.argmax(input.data, normalize_dim(dim, input.ndim), keepdim), input.device)
+    dim = normalize_dim(dim, input.ndim)
+    if input.ndim == 0:
+        return argmax(input.reshape(1), 0)
+    return Tensor._wrap(xp.argmax(input.data, dim, keepdim), input.device)

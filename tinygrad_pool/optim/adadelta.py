@@ -10,9 +10,9 @@ from .optimizer import Optimizer
 
 class Adadelta(Optimizer):
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Adadelta: rho={rho} must lie in [0, 1]")
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
 
     def update(self, p, grad, state, group):
         if not state:

@@ -9,11 +9,11 @@ from .optimizer import Optimizer
 
 class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov))
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
                              f"momentum={momentum}, dampening={dampening}")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov))
 
     def update(self, p, grad, state, group):
         first = "momentum_buffer" not in state

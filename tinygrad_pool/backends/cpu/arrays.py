@@ -36,7 +36,11 @@ def owned(x):
 add, sub, mul, div, pow = np.add, np.subtract, np.multiply, np.true_divide, np.power
 maximum, minimum = np.maximum, np.minimum
 eq, ne, lt, le, gt, ge = np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal
-neg, exp, log, sqrt, abs, tanh, sign = np.negative, np.exp, np.log, np.sqrt, np.abs, np.tanh, np.sign
+neg, exp, log, sqrt, abs, tanh = np.negative, np.exp, np.log, np.sqrt, np.abs, np.tanh
+
+def sign(x):
+    """1, -1 or 0; NaN gives 0, as torch.sign (np.sign keeps NaN)."""
+    return np.subtract(x > 0, x < 0, dtype=x.dtype)
 
 def where(cond, a, b):
     return np.where(cond, a, b)

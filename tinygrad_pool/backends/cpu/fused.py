@@ -23,7 +23,7 @@ def _relu(x, out):
 @njit(parallel=True, cache=True)
 def _relu_backward(g, out, grad):
     for i in prange(g.size):
-        grad[i] = g[i] if out[i] > 0 else 0
+        grad[i] = 0 if out[i] <= 0 else g[i]   # NaN lets the gradient through, as in PyTorch
 
 def dropout(x, p, key):
     """x with each element zeroed where hash(key, i) < p, the rest scaled by 1 / (1 - p)."""
@@ -40,7 +40,7 @@ def relu(x):
     return out.reshape(x.shape)
 
 def relu_backward(g, out):
-    """g where the ReLU's output is positive, else 0."""
+    """g where the ReLU's output is positive or NaN, else 0."""
     grad = np.empty(out.shape, g.dtype)
     _relu_backward(np.ascontiguousarray(g).reshape(-1), np.ascontiguousarray(out).reshape(-1), grad.reshape(-1))
     return grad

@@ -105,7 +105,7 @@ def _unary_kernel(op, x, out):
         elif op == TANH:
             out[i] = math.tanh(v)
         elif op == SIGN:
-            out[i] = 1 if v > 0 else (-1 if v < 0 else v)   # keeps 0 and NaN as they are
+            out[i] = 1 if v > 0 else (-1 if v < 0 else 0)   # NaN gives 0, as torch.sign
         elif op == RELU:
             out[i] = 0 if v <= 0 else v   # NaN passes through, as in PyTorch
         else:

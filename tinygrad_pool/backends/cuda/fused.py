@@ -15,7 +15,7 @@ def _dropout_kernel(x, key, p, scale, out, n):
 def _relu_backward_kernel(g, out, grad, n):
     i = cuda.grid(1)
     if i < n:
-        grad[i] = g[i] if out[i] > 0 else 0
+        grad[i] = 0 if out[i] <= 0 else g[i]   # NaN lets the gradient through, as in PyTorch
 
 def dropout(x, p, key):
     out = empty(x.shape, x.dtype)
