@@ -8,8 +8,6 @@
 The data comes from tinygrad_pool.datasets.mnist: the repository's data/mnist/ on a fresh clone (no network needed).
 """
 import argparse
-import os
-import tempfile
 import time
 
 import numpy as np
@@ -72,15 +70,11 @@ def evaluate(model, loader):
     return loss / count, 100.0 * correct / count
 
 def save_checkpoint(model, path):
-    """The state_dict as .npz, written to a temporary file first so that a crash never leaves half a file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    with tempfile.NamedTemporaryFile(dir=folder, suffix=".npz", delete=False) as f:
-        np.savez(f, **{name: t.numpy() for name, t in model.state_dict().items()})
-    os.replace(f.name, path)
+    """The state_dict as .npz; tp.save writes it atomically, so a crash never leaves half a file."""
+    tp.save(model.state_dict(), path)
 
 def load_checkpoint(model, path):
-    with np.load(path) as arrays:
-        model.load_state_dict({name: arrays[name] for name in arrays.files})
+    model.load_state_dict(tp.load(path))
 
 def plot_history(history, path):
     try:

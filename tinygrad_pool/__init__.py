@@ -7,6 +7,7 @@ from .creation import (tensor, from_numpy, zeros, ones, full, randn, rand, arang
 from .seeding import manual_seed
 from .autograd import no_grad, is_grad_enabled
 from .gradcheck import gradcheck, GradcheckError
+from .serialization import save, load
 from . import nn, optim
 from .data import DataLoader
 
@@ -14,5 +15,5 @@ bool = bool_
 
 __all__ = ["Tensor", "tensor", "from_numpy", "zeros", "ones", "full", "randn", "rand", "arange", "zeros_like",
            "ones_like", "full_like", "randn_like", "rand_like", "manual_seed", "cat", "stack", "where",
-           "no_grad", "is_grad_enabled", "gradcheck", "GradcheckError", "nn", "optim", "DataLoader",
+           "no_grad", "is_grad_enabled", "gradcheck", "GradcheckError", "save", "load", "nn", "optim", "DataLoader",
            "float32", "float64", "int64", "bool"]

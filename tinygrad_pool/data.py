@@ -9,17 +9,28 @@ for normalisation, so it costs one vectorised pass per batch rather than one cal
 """
 import numpy as np
 
+from .arguments import check_bool, check_int
+from .backends import normalize_device
 from .creation import tensor
 
 class DataLoader:
     def __init__(self, arrays, batch_size=1, shuffle=False, drop_last=False, seed=None, transform=None,
                  device="cpu"):
         arrays = tuple(np.asarray(a) for a in (arrays if isinstance(arrays, (tuple, list)) else (arrays,)))
+        if not arrays or any(a.ndim == 0 for a in arrays):
+            raise ValueError(f"DataLoader: arrays must be one array or a tuple of arrays with a first (sample) dim, "
+                             f"got shapes {[a.shape for a in arrays]}")
         lengths = {len(a) for a in arrays}
         if len(lengths) != 1:
             raise ValueError(f"DataLoader: the arrays must have one length, got {[len(a) for a in arrays]}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        check_int(batch_size, "batch_size", "DataLoader", minimum=1)
+        check_bool(shuffle, "shuffle", "DataLoader")
+        check_bool(drop_last, "drop_last", "DataLoader")
+        if seed is not None:
+            check_int(seed, "seed", "DataLoader", minimum=0)
+        if transform is not None and not callable(transform):
+            raise TypeError(f"DataLoader: transform must be callable, got {type(transform).__name__}")
+        device = normalize_device(device)
         self.arrays, self.batch_size, self.shuffle, self.drop_last = arrays, batch_size, shuffle, drop_last
         self.transform, self.device = transform, device
         self.rng = np.random.default_rng(seed)

@@ -5,22 +5,30 @@
 
 Each file may be gzip-compressed (`NAME.gz`) or raw (`NAME`). A file is taken from the first of these folders that
 holds it: `root`, `$TINYGRAD_POOL_DATA`, the repository's `data/mnist/`, and the user cache
-(`$XDG_CACHE_HOME/tinygrad_pool/mnist`, by default `~/.cache/tinygrad_pool/mnist`). Files found nowhere are
-downloaded into the cache. Every file's uncompressed bytes must match the published MD5; a file that does not
-(corrupt, truncated, wrong magic) raises an error naming it and is never replaced behind the user's back.
+(`$XDG_CACHE_HOME/tinygrad_pool/mnist`, by default `~/.cache/tinygrad_pool/mnist`), looking for `NAME.gz`
+before `NAME` in each. Files found nowhere are downloaded into the cache. Every file's uncompressed bytes must
+match the published MD5; a file that does not (corrupt, truncated, wrong magic) raises `DatasetError` naming it
+and is never replaced behind the user's back.
+
+The first path on that list that exists settles the matter: if it is not a regular file (a folder, a dangling
+symlink) that is a `DatasetError` too, rather than a quiet fall-through to another copy further on. So is a
+search-path entry (`root`, `$TINYGRAD_POOL_DATA`) that exists but is not a folder.
 """
 import collections
 import gzip
 import hashlib
+import http.client
 import os
 import pathlib
-import tempfile
 import urllib.error
 import urllib.request
+import zlib
 
 import numpy as np
 
 from tqdm import tqdm
+
+from .serialization import atomic_write
 
 MNIST = collections.namedtuple("MNIST", "train_images train_labels test_images test_labels")
 
@@ -47,22 +55,36 @@ def search_path(root=None):
     return [pathlib.Path(f).expanduser() for f in folders if f]
 
 def _find(name, folders):
+    """The first existing path NAME.gz or NAME in `folders`, which must be a regular file (or a link to one)."""
     for folder in folders:
+        if os.path.lexists(folder) and not folder.is_dir():
+            raise DatasetError(f"{folder}: on the MNIST search path, but not a folder; point root= or "
+                               "$TINYGRAD_POOL_DATA at the folder that holds the files")
         for candidate in (folder / (name + ".gz"), folder / name):
+            if not os.path.lexists(candidate):
+                continue
             if candidate.is_file():
                 return candidate
+            found = (f"a symlink to {os.readlink(candidate)}, which does not exist" if not candidate.exists()
+                     else "a folder" if candidate.is_dir() else "something that is not a regular file")
+            raise DatasetError(f"{candidate}: expected the MNIST file {candidate.name} here, found {found}; "
+                               "remove it (the file is then looked for further on, or downloaded)")
     return None
 
-def read_raw(path):
-    """The uncompressed bytes of `path` (gzip when it ends in .gz)."""
+def read_raw(path, gzipped=None):
+    """The uncompressed bytes of `path`: gzip when `gzipped`, by default when the name ends in .gz."""
     path = pathlib.Path(path)
     try:
-        if path.suffix == ".gz":
+        if path.suffix == ".gz" if gzipped is None else gzipped:
             with gzip.open(path, "rb") as f:
                 return f.read()
         return path.read_bytes()
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
-        raise DatasetError(f"{path}: cannot read it ({error}); delete it to download a fresh copy") from error
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise DatasetError(f"{path}: cannot read it: the gzip data is damaged or cut short ({error}); "
+                           "delete it to download a fresh copy") from error
+    except OSError as error:
+        raise DatasetError(f"{path}: cannot read it ({error}); make it readable, or delete it to download a "
+                           "fresh copy") from error
 
 def parse_idx(raw, path, magic):
     """An IDX file's array: a big-endian header (magic, then one uint32 per dim) followed by uint8 data."""
@@ -87,34 +109,37 @@ def load_file(path, md5, magic):
                            "delete it to download a fresh copy")
     return parse_idx(raw, path, magic)
 
+class _ChecksumMismatch(Exception):
+    """Raised inside atomic_write so that a download whose bytes are not MNIST's is not kept."""
+
 def download(name, md5, folder, mirrors=MIRRORS):
-    """Fetch NAME.gz into `folder` from the first mirror that serves it with the right checksum."""
+    """Fetch NAME.gz into `folder` from the first mirror that serves it with the right checksum. The file is
+    written through `serialization.atomic_write`: a failed or wrong download leaves nothing behind."""
     folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (name + ".gz")
     errors = []
     for mirror in mirrors:
         url = mirror + name + ".gz"
         try:
-            with urllib.request.urlopen(url, timeout=30) as response:
+            with urllib.request.urlopen(url, timeout=30) as response, atomic_write(target) as part:
                 total = int(response.headers.get("Content-Length") or 0) or None
-                with tqdm(total=total, desc=f"downloading {name}.gz", unit="B", unit_scale=True) as bar, \
-                        tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".part.gz") as part:
+                with tqdm(total=total, desc=f"downloading {name}.gz", unit="B", unit_scale=True) as bar:
                     while chunk := response.read(1 << 16):
                         part.write(chunk)
                         bar.update(len(chunk))
-        except (urllib.error.URLError, OSError) as error:
+                part.flush()
+                try:
+                    good = hashlib.md5(read_raw(part.name, gzipped=True)).hexdigest() == md5
+                except DatasetError:
+                    good = False
+                if not good:
+                    raise _ChecksumMismatch
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
             errors.append(f"{url}: {error}")
-            continue
-        try:
-            good = hashlib.md5(read_raw(part.name)).hexdigest() == md5
-        except DatasetError:
-            good = False
-        if not good:
-            os.unlink(part.name)
+        except _ChecksumMismatch:
             errors.append(f"{url}: checksum mismatch")
-            continue
-        target = folder / (name + ".gz")
-        os.replace(part.name, target)
-        return target
+        else:
+            return target
     raise DatasetError(f"{name}: not found in {folder} and could not be downloaded:\n  " + "\n  ".join(errors)
                        + "\nCopy the four MNIST files into a folder and pass it as root= or $TINYGRAD_POOL_DATA.")
 

@@ -1,4 +1,6 @@
 """`Module` and `Parameter`: PyTorch's way of grouping tensors that learn with the code that uses them."""
+import collections.abc
+
 import numpy as np
 
 from ..backends import get_backend, normalize_device
@@ -8,8 +10,15 @@ class Parameter(Tensor):
     """A Tensor that a Module registers as learnable; it requires grad by default. Its storage is contiguous,
     so that optimizers can update it in place."""
     def __init__(self, data, requires_grad=True):
-        source = data if isinstance(data, Tensor) else Tensor(np.ascontiguousarray(data))
-        self.data, self.device, self.grad, self._ctx = source.xp.contiguous(source.data), source.device, None, None
+        source = data if isinstance(data, Tensor) else Tensor(np.asarray(data))
+        storage = source.data
+        if isinstance(storage, np.ndarray):
+            # a read-only or strided view (from_numpy of np.frombuffer, a memory map, a transpose) is copied;
+            # np.ascontiguousarray would also turn a 0-d array into a 1-d one
+            storage = np.require(storage, requirements="CW")
+        else:
+            storage = source.xp.contiguous(storage)
+        self.data, self.device, self.grad, self._ctx = storage, source.device, None, None
         self.requires_grad = requires_grad
 
     def __repr__(self):
@@ -85,8 +94,25 @@ class Module:
         return state
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy values (Tensors or numpy arrays) into the parameters and buffers, keeping their device and dtype.
-        Missing or unexpected keys (when strict) and shape mismatches raise a KeyError or ValueError naming them."""
+        """Copy the values of a mapping {name: Tensor or numpy array} into the parameters and buffers, keeping
+        their device and dtype. Returns (missing_keys, unexpected_keys).
+
+        All or nothing: the keys (when strict, a KeyError), every shape and every value are checked before
+        anything is assigned, so after an error the module is exactly as it was. Values are copied, never shared,
+        and cast as PyTorch's `copy_` casts them: float64 into float32 rounds; ints, bools and whole-numbered floats
+        convert. A value that the target's dtype cannot hold is a ValueError where PyTorch changes it: a fraction,
+        NaN or out-of-range number into an int64 or bool buffer (PyTorch truncates or wraps it), a finite float
+        beyond float32's range (PyTorch makes it inf), complex numbers (PyTorch warns and drops the imaginary
+        part); strings and objects are rejected too. NaN and inf load as they are, as in PyTorch, so the checkpoint
+        of a diverged run loads without a word: check `np.isfinite(t.numpy()).all()` where that matters.
+        """
+        if not isinstance(state_dict, collections.abc.Mapping):
+            raise TypeError(f"load_state_dict: state_dict must be a mapping {{name: Tensor or numpy array}}, got "
+                            f"{type(state_dict).__name__}")
+        for key in state_dict:
+            if not isinstance(key, str):
+                raise TypeError(f"load_state_dict: keys must be str names such as 'fc1.weight', got {key!r} "
+                                f"({type(key).__name__})")
         own = dict(self.named_parameters())
         own.update(self.named_buffers())
         missing = [k for k in own if k not in state_dict]
@@ -94,19 +120,18 @@ class Module:
         if strict and (missing or unexpected):
             raise KeyError(f"load_state_dict into {type(self).__name__}: missing keys {missing}, "
                            f"unexpected keys {unexpected}")
-        values = {}
+        values, problems = {}, []
         for name, target in own.items():
-            if name not in state_dict:
-                continue
-            value = state_dict[name]
-            value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
-            if tuple(value.shape) != target.shape:
-                raise ValueError(f"load_state_dict: {name} has shape {tuple(value.shape)} in the state dict, "
-                                 f"but {target.shape} in the module")
-            values[name] = value
-        for name, value in values.items():   # nothing changes unless every entry fits
-            target = own[name]
-            target.data = target.xp.asarray(np.ascontiguousarray(value, dtype=target.dtype))
+            if name in state_dict:
+                value, problem = _cast_for(name, state_dict[name], target)
+                if problem:
+                    problems.append(problem)
+                values[name] = value
+        if problems:
+            raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
+        arrays = {name: own[name].xp.asarray(value) for name, value in values.items()}   # every copy made first
+        for name, array in arrays.items():
+            own[name].data = array
         return missing, unexpected
 
     def to(self, device):
@@ -139,3 +164,24 @@ class Module:
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
         return f"{type(self).__name__}(\n" + "\n".join(children) + "\n)"
+
+def _cast_for(name, value, target):
+    """(value as a new C-contiguous array of target's dtype, None), or (None, why it cannot be one)."""
+    if isinstance(value, Tensor):
+        value = value.numpy()
+    if not isinstance(value, (np.ndarray, np.generic)):
+        raise TypeError(f"load_state_dict: {name} is a {type(value).__name__}, expected a Tensor or numpy array")
+    value = np.asarray(value)
+    if value.dtype.kind not in "biuf":
+        return None, f"{name} holds {value.dtype} values, expected bool, int or float numbers"
+    if value.shape != target.shape:
+        return None, f"{name} has shape {value.shape} in the state dict, but {target.shape} in the module"
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = value.astype(target.dtype, order="C")
+        lost = np.isinf(cast) & ~np.isinf(value) if target.dtype.kind == "f" else cast != value
+    if lost.any():
+        index = int(np.flatnonzero(lost)[0])
+        where = f" at {tuple(map(int, np.unravel_index(index, value.shape)))}" if value.ndim else ""
+        return None, (f"{name}{where} is {value.reshape(-1)[index].item()!r}, which the module's {target.dtype} "
+                      f"cannot hold (it would become {cast.reshape(-1)[index].item()!r})")
+    return cast, None
