@@ -26,7 +26,7 @@ def copy(x):
     return np.array(x)
 
 def contiguous(x):
-    return np.ascontiguousarray(x)
+    return x if x.flags.c_contiguous else np.ascontiguousarray(x)   # ascontiguousarray makes a 0-d array 1-d
 
 def owned(x):
     """A view (of a broadcast, a reshape, a slice) shares its base's storage, and may be read-only."""
