@@ -33,7 +33,8 @@ CASES = {
     "tensor of NaN as int64": (lambda: tp.tensor([float("nan")], dtype=tp.int64), ValueError, "cannot convert nan"),
     "tensor of inf as int64": (lambda: tp.tensor([float("inf")], dtype=tp.int64), ValueError, "cannot convert inf"),
     "tensor of 1e19 as int64": (lambda: tp.tensor([1e19], dtype=tp.int64), ValueError, "out of range"),
-    "tensor with a bad dtype": (lambda: tp.tensor([1], dtype="complex64"), TypeError, "unsupported dtype"),
+    "tensor with a bad dtype": (lambda: tp.tensor([1], dtype="complex64"), TypeError, "unknown dtype"),
+    "tensor with numpy's int32": (lambda: tp.tensor([1], dtype=np.int32), TypeError, "unsupported dtype int32"),
     "requires_grad a string": (lambda: tp.ones(2, requires_grad="yes"), TypeError, "requires_grad must be True"),
     "requires_grad an int": (lambda: tp.tensor([1.0], requires_grad=1), TypeError, "requires_grad must be True"),
     "requires_grad on int64": (lambda: tp.tensor([1], requires_grad=True), TypeError, "floating-point"),
@@ -212,7 +213,27 @@ CASES = {
     "DataLoader to an unknown device": (lambda: tp.DataLoader(np.ones(4), device="tpu"), ValueError,
                                         "unknown device 'tpu'"),
     "StepLR with step 0": (lambda: optim.lr_scheduler.StepLR(optim.SGD(params(), lr=0.1), 0), ValueError,
-                           "step_size must be a positive int"),
+                           "step_size=0 must be at least 1"),
+    "StepLR with gamma a string": (lambda: optim.lr_scheduler.StepLR(optim.SGD(params(), lr=0.1), 1, gamma="a"),
+                                   TypeError, "gamma must be a number"),
+    "StepLR of None": (lambda: optim.lr_scheduler.StepLR(None, 1), TypeError, "optimizer must be an Optimizer"),
+    # autograd, seeding and module state
+    "backward with retain_graph a string": (lambda: (tp.ones(2, requires_grad=True) * 2).sum().backward(
+        retain_graph="x"), TypeError, "retain_graph must be True or False"),
+    "backward of a tensor without grad": (lambda: tp.ones(2).sum().backward(), RuntimeError,
+                                          "does not require grad"),
+    "backward of a vector without a gradient": (lambda: (tp.ones(2, requires_grad=True) * 2).backward(),
+                                                RuntimeError, "needs a gradient argument"),
+    "manual_seed of a string": (lambda: tp.manual_seed("a"), TypeError, "seed must be an int"),
+    "manual_seed of -1": (lambda: tp.manual_seed(-1), ValueError, "seed=-1 must be at least 0"),
+    "a cast to an unknown dtype": (lambda: x.type("a"), TypeError, "unknown dtype 'a'"),
+    "a cast to float16": (lambda: x.type("float16"), TypeError, "unknown dtype 'float16'"),
+    "a tensor on an unknown device": (lambda: tp.ones(2, device="tpu"), ValueError, "unknown device 'tpu'"),
+    "train with mode a string": (lambda: nn.Linear(2, 2).train("yes"), TypeError, "mode must be True or False"),
+    "load_state_dict with strict a string": (lambda: nn.Linear(2, 2).load_state_dict({}, strict="x"), TypeError,
+                                             "strict must be True or False"),
+    "register_buffer of a list": (lambda: nn.Module().register_buffer("b", [1]), TypeError,
+                                  "buffer 'b' must be a Tensor"),
 }
 
 def _read_only_leaf():

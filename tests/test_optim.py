@@ -139,7 +139,7 @@ def test_invalid_optimizer_arguments_name_the_value():
         optim.Adam(p, betas=(0.9, 1.0))
     with pytest.raises(ValueError, match="rho=2"):
         optim.Adadelta(p, rho=2)
-    with pytest.raises(ValueError, match="step_size must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="step_size=0 must be at least 1"):
         optim.lr_scheduler.StepLR(optim.SGD(p, lr=0.1), step_size=0)
     with pytest.raises(TypeError, match="require grad"):
         optim.SGD([tp.ones(2)], lr=0.1)

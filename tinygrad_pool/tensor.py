@@ -13,6 +13,7 @@ from .backends import get_backend, normalize_device
 
 float32, float64, int64, bool_ = np.dtype("float32"), np.dtype("float64"), np.dtype("int64"), np.dtype("bool")
 DTYPES = (float32, float64, int64, bool_)
+DTYPE_NAMES = ("float32", "float64", "int64", "bool", "double", "long")
 
 def as_dtype(dtype):
     """Accept np.float32, 'float32', tinygrad_pool.float32, ... and return one of the four supported dtypes."""
@@ -24,6 +25,8 @@ def as_dtype(dtype):
         return int64
     if dtype is bool:
         return bool_
+    if isinstance(dtype, str) and dtype not in DTYPE_NAMES:
+        raise TypeError(f"unknown dtype {dtype!r}: use float32, float64, int64 or bool")
     try:
         resolved = np.dtype(dtype)
     except TypeError:
@@ -235,6 +238,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=False):
         """Accumulate d(self)/d(leaf) into every leaf's `.grad`; a non-scalar output needs `gradient`."""
+        check_bool(retain_graph, "retain_graph", "backward")
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad: no input has requires_grad=True")
         if gradient is None:

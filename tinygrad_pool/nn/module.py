@@ -3,6 +3,7 @@ import collections.abc
 
 import numpy as np
 
+from ..arguments import check_bool
 from ..backends import get_backend, normalize_device
 from ..tensor import Tensor
 
@@ -36,6 +37,10 @@ class Module:
         object.__setattr__(self, name, value)
 
     def register_buffer(self, name, tensor):
+        if not isinstance(name, str) or not name.isidentifier():
+            raise TypeError(f"register_buffer: name must be a str that is a valid attribute name, got {name!r}")
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: buffer {name!r} must be a Tensor, got {type(tensor).__name__}")
         self.__dict__.setdefault("_buffer_names", []).append(name)
         object.__setattr__(self, name, tensor)
 
@@ -106,6 +111,7 @@ class Module:
         part); strings and objects are rejected too. NaN and inf load as they are, as in PyTorch, so the checkpoint
         of a diverged run loads without a word: check `np.isfinite(t.numpy()).all()` where that matters.
         """
+        check_bool(strict, "strict", "load_state_dict")
         if not isinstance(state_dict, collections.abc.Mapping):
             raise TypeError(f"load_state_dict: state_dict must be a mapping {{name: Tensor or numpy array}}, got "
                             f"{type(state_dict).__name__}")
@@ -144,6 +150,7 @@ class Module:
         return self
 
     def train(self, mode=True):
+        check_bool(mode, "mode", f"{type(self).__name__}.train")
         object.__setattr__(self, "training", mode)
         for child in self.children():
             child.train(mode)

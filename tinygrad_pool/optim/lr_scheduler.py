@@ -1,10 +1,15 @@
 """Learning-rate schedules that rewrite each parameter group's "lr", as torch.optim.lr_scheduler does."""
+from ..arguments import check_int, check_number
+from .optimizer import Optimizer
 
 class StepLR:
     """lr = initial lr * gamma ** (epoch // step_size); call `step()` once per epoch, after the optimizer's."""
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"StepLR: optimizer must be an Optimizer, got {type(optimizer).__name__}")
+        check_int(step_size, "step_size", "StepLR", minimum=1)
+        check_number(gamma, "gamma", "StepLR", minimum=0)
+        check_int(last_epoch, "last_epoch", "StepLR", minimum=-1)
         self.optimizer, self.step_size, self.gamma = optimizer, step_size, gamma
         for group in optimizer.param_groups:
             group.setdefault("initial_lr", group["lr"])
