@@ -50,7 +50,11 @@ tanh(x)                           tanh(x).
 sign(x)                           1, -1 or 0; 0 also for -0.0 and NaN, as torch.sign.
 sigmoid(x)                        1 / (1 + exp(-x)), computed so that it never overflows.
 relu(x)                           max(x, 0); NaN stays NaN, as in PyTorch.
-relu_backward(g, out)             g where the ReLU's output `out` is positive, else 0.
+relu_backward(g, out)             g where the ReLU's output `out` is positive or NaN, else 0.
+activation(x, kind, a, b)         scalar.activation(kind, x, a, b) at every element: leaky_relu, elu, gelu, silu,
+                                  ... by the codes in backends/scalar.py, with up to two parameters a, b.
+activation_backward(g, x, kind, a, b)
+                                  g * scalar.activation_grad(kind, x, a, b) at every element of x.
 dropout(x, p, key)                x with element i zeroed where scalar.uniform_hash(key, i) < p, the rest scaled by
                                   1 / (1 - p): the same mask on every device.
 where(cond, a, b)                 a where the bool array cond holds, else b (a, b: arrays or python numbers).

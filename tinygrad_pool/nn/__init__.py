@@ -3,7 +3,8 @@ from . import functional, init
 from .module import Module, Parameter
 from .container import Sequential
 from .linear import Linear, Flatten, Identity
-from .activation import ReLU, LogSoftmax, Softmax
+from .activation import (ReLU, LeakyReLU, ELU, CELU, SELU, GELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardswish,
+                         Hardsigmoid, Sigmoid, Tanh, Softsign, LogSigmoid, PReLU, LogSoftmax, Softmax, Softmax2d)
 from .dropout import Dropout
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import Conv1d, Conv2d, Conv3d

@@ -1,6 +1,8 @@
 """PyTorch's `torch.nn.functional` names. Each op lives in its family module under `tinygrad_pool/ops/`, with its
 argument checks and its Function; this module only gathers them under PyTorch's names."""
-from ..ops.activation import relu, sigmoid, tanh, softmax, log_softmax, dropout  # noqa: F401
+from ..ops.activation import (  # noqa: F401
+    relu, sigmoid, tanh, leaky_relu, elu, celu, selu, gelu, silu, mish, softplus, hardtanh, relu6, hardswish,
+    hardsigmoid, softsign, logsigmoid, prelu, softmax, log_softmax, dropout)
 from ..ops.matmul import linear  # noqa: F401
 from ..ops.losses import nll_loss, cross_entropy, mse_loss  # noqa: F401
 from ..ops.normalization import batch_norm  # noqa: F401

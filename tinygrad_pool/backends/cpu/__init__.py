@@ -4,10 +4,11 @@
 Elementwise arithmetic, reductions and views are numpy's (`arrays.py`): its ufuncs already stream memory at full
 speed and its views (transpose, broadcast, slicing) cost nothing. Numba takes the work where numpy has no fast
 answer or where fusing saves passes over memory: matmul through BLAS (`blas.py`), pooling, convolution (`conv.py`
-with `winograd.py` and `direct.py`), the fused activations and dropout (`fused.py`) and the optimizer steps
+with `winograd.py` and `direct.py`), relu and dropout (`fused.py`), the other activations (`activation.py`) and the optimizer steps
 (`optim.py`). The kernel modules import from each other directly, never from this package, so each imports alone.
 """
 from .. import interface, missing_kernel as _missing_kernel
+from .activation import activation, activation_backward
 from .arrays import (abs, add, arange, argmax, argmin, asarray, astype, concatenate, contiguous, copy, div, eq, exp,
                      expand, full, ge, getitem, gt, index_add, le, log, lt, max, maximum, min, minimum, mul, ne, neg,
                      owned, pad, permute, pow, reshape, scatter, sigmoid, sign, sqrt, sub, sum, tanh, to_numpy, where,

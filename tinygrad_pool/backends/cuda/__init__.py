@@ -2,10 +2,11 @@
 `backends/interface.py` declares.
 
 `array.py` is the base: the array, device memory, launch helpers and the shared per-element formulas. The
-modules import one way only, so each imports on its own: elementwise, movement, pooling, optim and fused import
-only `array`; reduce and matmul also `movement`; conv also elementwise, matmul and reduce.
+modules import one way only, so each imports on its own: activation, elementwise, movement, pooling, optim and
+fused import only `array`; reduce and matmul also `movement`; conv also elementwise, matmul and reduce.
 """
 from .. import interface, missing_kernel as _missing_kernel
+from .activation import activation, activation_backward
 from .array import arange, asarray, astype, contiguous, copy, full, owned, to_numpy, zeros
 from .conv import conv_backward, conv_forward
 from .elementwise import (abs, add, div, eq, exp, ge, gt, le, log, lt, maximum, minimum, mul, ne, neg, pow, relu,

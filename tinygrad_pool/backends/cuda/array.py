@@ -132,6 +132,8 @@ max_wins = cuda.jit(device=True)(scalar.max_wins)
 sgd_update = cuda.jit(device=True)(scalar.sgd_update)
 adam_update = cuda.jit(device=True)(scalar.adam_update)
 adadelta_update = cuda.jit(device=True)(scalar.adadelta_update)
+activation = cuda.jit(device=True)(scalar.activation)
+activation_grad = cuda.jit(device=True)(scalar.activation_grad)
 
 # --- creation and transfer -------------------------------------------------------------------------------------
 def asarray(array):

@@ -1,0 +1,200 @@
+"""The pointwise activations (leaky_relu ... logsigmoid), prelu and their modules: values against plain-python
+references, gradients against float64 finite differences, special values and every parameter against PyTorch,
+CPU against CUDA, and their argument checks."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import tinygrad_pool as tp
+import tinygrad_pool.nn as nn
+import tinygrad_pool.nn.functional as F
+from tinygrad_pool import Tensor, gradcheck
+from conftest import SIMULATED
+
+def _exp(v):
+    try:
+        return math.exp(v)
+    except OverflowError:
+        return math.inf
+
+def _softplus(v):
+    return v if v > 30 else math.log1p(_exp(v))
+
+def _gelu(v):
+    return 0.5 * v * (1 + math.erf(v / math.sqrt(2)))
+
+def _gelu_tanh(v):
+    return 0.5 * v * (1 + math.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v ** 3)))
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805
+
+# name: (our call, torch's call, reference on one python float); each call takes the input tensor.
+ACTIVATIONS = {
+    "leaky_relu": (lambda x: F.leaky_relu(x, 0.2), lambda t, x: t.nn.functional.leaky_relu(x, 0.2),
+                   lambda v: v if v > 0 else 0.2 * v),
+    "elu": (lambda x: F.elu(x, 1.5), lambda t, x: t.nn.functional.elu(x, 1.5),
+            lambda v: v if v > 0 else 1.5 * (_exp(v) - 1)),
+    "celu": (lambda x: F.celu(x, 0.5), lambda t, x: t.nn.functional.celu(x, 0.5),
+             lambda v: max(0.0, v) + min(0.0, 0.5 * (_exp(v / 0.5) - 1))),
+    "selu": (F.selu, lambda t, x: t.nn.functional.selu(x),
+             lambda v: SELU_SCALE * (v if v > 0 else SELU_ALPHA * (_exp(v) - 1))),
+    "gelu": (F.gelu, lambda t, x: t.nn.functional.gelu(x), _gelu),
+    "gelu_tanh": (lambda x: F.gelu(x, approximate="tanh"),
+                  lambda t, x: t.nn.functional.gelu(x, approximate="tanh"), _gelu_tanh),
+    "silu": (F.silu, lambda t, x: t.nn.functional.silu(x), lambda v: v / (1 + _exp(-v))),
+    "mish": (F.mish, lambda t, x: t.nn.functional.mish(x), lambda v: v * math.tanh(_softplus(v))),
+    "softplus": (lambda x: F.softplus(x, beta=2.0, threshold=5.0),
+                 lambda t, x: t.nn.functional.softplus(x, beta=2.0, threshold=5.0),
+                 lambda v: v if 2 * v > 5 else _softplus(2 * v) / 2),
+    "hardtanh": (lambda x: F.hardtanh(x, -0.5, 2.0), lambda t, x: t.nn.functional.hardtanh(x, -0.5, 2.0),
+                 lambda v: min(max(v, -0.5), 2.0)),
+    "relu6": (F.relu6, lambda t, x: t.nn.functional.relu6(x), lambda v: min(max(v, 0.0), 6.0)),
+    "hardswish": (F.hardswish, lambda t, x: t.nn.functional.hardswish(x),
+                  lambda v: v * min(max(v + 3, 0.0), 6.0) / 6),
+    "hardsigmoid": (F.hardsigmoid, lambda t, x: t.nn.functional.hardsigmoid(x),
+                    lambda v: min(max(v + 3, 0.0), 6.0) / 6),
+    "softsign": (F.softsign, lambda t, x: t.nn.functional.softsign(x), lambda v: v / (1 + abs(v))),
+    "logsigmoid": (F.logsigmoid, lambda t, x: t.nn.functional.logsigmoid(x),
+                   lambda v: -_softplus(-v)),
+    "prelu": (lambda x: F.prelu(x, tp.tensor([0.3], dtype=x.dtype, device=x.device)),
+              lambda t, x: t.nn.functional.prelu(x, t.tensor([0.3], dtype=x.dtype)),
+              lambda v: v if v > 0 else 0.3 * v),
+}
+
+SPECIAL = [math.inf, -math.inf, math.nan, -0.0, 0.0, 3e38, -3e38, 1e-45, -3.0, 3.0, 6.0, -0.5, 2.0, 2.5]
+values = st.lists(st.one_of(st.sampled_from(SPECIAL), st.floats(-30, 30, allow_nan=False)), min_size=1, max_size=8)
+
+def _assert_same(ours, theirs, rtol, atol, what):
+    ours, theirs = np.asarray(ours, np.float64), np.asarray(theirs, np.float64)
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs), err_msg=f"{what}: NaN positions")
+    finite = np.isfinite(ours) & np.isfinite(theirs)
+    np.testing.assert_array_equal(ours[~finite & ~np.isnan(ours)], theirs[~finite & ~np.isnan(ours)],
+                                  err_msg=f"{what}: infinities")
+    np.testing.assert_allclose(ours[finite], theirs[finite], rtol=rtol, atol=atol, err_msg=what)
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@given(data=st.lists(st.floats(-30, 30, allow_nan=False), min_size=1, max_size=8))
+def test_values_match_the_reference(name, data):
+    ours, _, reference = ACTIVATIONS[name]
+    x = np.array(data)
+    out = ours(Tensor(x)).numpy()
+    np.testing.assert_allclose(out, [reference(float(v)) for v in x], rtol=1e-12, atol=1e-14)
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_gradients_match_finite_differences(name):
+    ours = ACTIVATIONS[name][0]
+    # away from the kinks (0, +-3, the clamp ends), where the derivative is defined
+    x = np.array([-4.7, -2.2, -0.8, -0.3, 0.4, 0.9, 1.7, 2.6, 4.1, 7.3])
+    assert gradcheck(ours, [Tensor(x, requires_grad=True)])
+
+def test_prelu_gradient_reaches_its_weight():
+    x = Tensor(np.array([[-1.3, 0.7], [2.1, -0.4]]).reshape(2, 2, 1), requires_grad=True)
+    w = Tensor(np.array([0.2, 0.35]), requires_grad=True)
+    assert gradcheck(lambda a, b: F.prelu(a, b), [x, w])
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@given(data=values, dtype=st.sampled_from([np.float32, np.float64]))
+@settings(max_examples=25)
+def test_special_values_and_gradients_match_pytorch(name, data, dtype):
+    torch = pytest.importorskip("torch")
+    ours, theirs, _ = ACTIVATIONS[name]
+    with np.errstate(over="ignore"):
+        x = np.array(data, dtype)
+    a = Tensor(x, requires_grad=True)
+    out = ours(a)
+    out.backward(tp.ones(*out.shape, dtype=out.dtype))
+    t = torch.tensor(x, requires_grad=True)
+    expected = theirs(torch, t)
+    expected.backward(torch.ones_like(expected))
+    rtol, atol = (2e-5, 1e-6) if dtype == np.float32 else (1e-10, 1e-12)
+    if name == "hardsigmoid":
+        rtol = 1e-7   # PyTorch's float64 gradient is its float32 constant 1/6
+    # Deliberate departures (docs/semantics.md): our formulas run in float64, so huge finite float32 inputs do not
+    # overflow inside them, and gelu(+inf) is +inf where PyTorch gives NaN.
+    kept = ~((np.abs(x) > 1e30) & np.isfinite(x)) if dtype == np.float32 else np.ones(x.shape, bool)
+    if name.startswith("gelu"):
+        kept &= ~np.isposinf(x)
+    _assert_same(out.numpy()[kept], expected.detach().numpy()[kept], rtol, atol, f"{name} value")
+    _assert_same(a.grad.numpy()[kept], t.grad.numpy()[kept], rtol, atol, f"{name} gradient")
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_cpu_and_cuda_agree(name, device):
+    if device == "cpu":
+        pytest.skip("compares the CUDA result with the CPU one")
+    ours = ACTIVATIONS[name][0]
+    x = np.array([-7.0, -3.0, -1.2, -0.0, 0.3, 2.0, 3.0, 6.5, np.nan, np.inf, -np.inf], np.float32)
+    results = []
+    for where in ("cpu", device):
+        a = Tensor(x, device=where, requires_grad=True)
+        out = ours(a)
+        out.backward(tp.ones(*out.shape, device=where))
+        results.append((out.numpy(), a.grad.numpy()))
+    for cpu, gpu in zip(*results):
+        _assert_same(gpu, cpu, 1e-6, 1e-7, name)
+
+def test_huge_float32_inputs_do_not_overflow_inside_the_formulas():
+    x = tp.tensor([3e38, -3e38], requires_grad=True)
+    for function, expected in ((F.gelu, [3e38, -0.0]), (F.hardswish, [3e38, -0.0]), (F.silu, [3e38, -0.0])):
+        np.testing.assert_allclose(function(x).numpy(), np.float32(expected), rtol=1e-6)
+    assert F.gelu(tp.tensor([np.inf])).item() == np.inf
+    F.gelu(x, approximate="tanh").sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0])
+
+def test_modules_take_pytorchs_arguments():
+    x = tp.randn(2, 3, 4, 4)
+    assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
+    assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)" and repr(nn.GELU()) == "GELU(approximate='none')"
+    assert repr(nn.Softplus(beta=2)) == "Softplus(beta=2, threshold=20.0)"
+    for module, function in ((nn.ELU(alpha=0.5), lambda t: F.elu(t, 0.5)), (nn.Hardtanh(-2, 2), lambda t:
+                             F.hardtanh(t, -2, 2)), (nn.SiLU(), F.silu), (nn.Mish(), F.mish), (nn.ReLU6(), F.relu6),
+                             (nn.Hardswish(), F.hardswish), (nn.LogSigmoid(), F.logsigmoid), (nn.Tanh(), F.tanh)):
+        np.testing.assert_array_equal(module(x).numpy(), function(x).numpy())
+    prelu = nn.PReLU(3)
+    assert [name for name, _ in prelu.named_parameters()] == ["weight"] and prelu.weight.tolist() == [0.25] * 3
+    out = nn.Softmax2d()(x)
+    np.testing.assert_allclose(out.sum(1).numpy(), np.ones((2, 4, 4)), rtol=1e-6)
+    np.testing.assert_array_equal(nn.Softmax()(tp.ones(2, 3)).numpy(), F.softmax(tp.ones(2, 3), 1).numpy())
+
+def test_inplace_computes_out_of_place():
+    x = tp.tensor([-1.0, 2.0])
+    out = F.leaky_relu(x, 0.1, inplace=True)
+    assert out.tolist() == pytest.approx([-0.1, 2.0]) and x.tolist() == [-1.0, 2.0]
+
+BAD = {
+    "leaky_relu of a list": (lambda: F.leaky_relu([1.0]), TypeError, "leaky_relu: input must be a Tensor"),
+    "leaky_relu with a string slope": (lambda: F.leaky_relu(tp.ones(2), "a"), TypeError,
+                                       "negative_slope must be a number"),
+    "elu of int64": (lambda: F.elu(tp.tensor([1, 2])), TypeError, "elu: input must be float32 or float64"),
+    "celu with alpha 0": (lambda: F.celu(tp.ones(2), 0.0), ValueError, "alpha must not be 0"),
+    "gelu approximate 'fast'": (lambda: F.gelu(tp.ones(2), approximate="fast"), ValueError,
+                                "approximate='fast'"),
+    "softplus with beta 0": (lambda: F.softplus(tp.ones(2), beta=0), ValueError, "beta must not be 0"),
+    "hardtanh with min above max": (lambda: F.hardtanh(tp.ones(2), 2.0, 1.0), ValueError,
+                                    "min_val=2.0 must not be greater than max_val=1.0"),
+    "silu with inplace a string": (lambda: F.silu(tp.ones(2), inplace="y"), TypeError,
+                                   "inplace must be True or False"),
+    "prelu with 2 weights for 3 channels": (lambda: F.prelu(tp.ones(2, 3), tp.ones(2)), ValueError,
+                                            "1 or 3 (channels) entries"),
+    "prelu with a float64 weight": (lambda: F.prelu(tp.ones(2, 3), tp.ones(1, dtype=tp.float64)), TypeError,
+                                    "share one float dtype"),
+    "LeakyReLU with a string slope": (lambda: nn.LeakyReLU("a"), TypeError, "negative_slope must be a number"),
+    "ReLU with inplace 1": (lambda: nn.ReLU(1), TypeError, "inplace must be True or False"),
+    "ELU with an unknown argument": (lambda: nn.ELU(beta=1.0), TypeError, "unexpected argument 'beta'"),
+    "GELU with approximate 'fast'": (lambda: nn.GELU("fast")(tp.ones(2)), ValueError, "approximate='fast'"),
+    "PReLU with 0 parameters": (lambda: nn.PReLU(0), ValueError, "num_parameters=0 must be at least 1"),
+    "Softmax2d of a 2-d input": (lambda: nn.Softmax2d()(tp.ones(2, 3)), ValueError, "3-d (C, H, W)"),
+}
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_arguments_are_named(case):
+    call, error, phrase = BAD[case]
+    with pytest.raises(error) as raised:
+        call()
+    assert phrase in str(raised.value)
+
+@pytest.mark.skipif(SIMULATED, reason="shapes for the CPU only")
+def test_a_large_input_runs_in_parallel_and_matches_a_small_one():
+    x = tp.randn(64, 1000)
+    np.testing.assert_allclose(F.gelu(x).numpy()[:2], F.gelu(x[:2]).numpy(), rtol=0, atol=0)
