@@ -42,3 +42,10 @@ def device(request):
 
 def tolerance(dtype):
     return dict(rtol=1e-5, atol=1e-6) if np.dtype(dtype) == np.float32 else dict(rtol=1e-12, atol=1e-12)
+
+def assert_bad_input(case, table):
+    """Run row `case` of a bad-input table {case: (call, exception type, phrase of the message)}."""
+    call, error, phrase = table[case]
+    with pytest.raises(error) as raised:
+        call()
+    assert phrase in str(raised.value), f"{case}: {raised.value!s} lacks {phrase!r}"

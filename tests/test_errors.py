@@ -12,6 +12,7 @@ import tinygrad_pool as tp
 import tinygrad_pool.nn as nn
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import optim
+from conftest import assert_bad_input
 
 x = tp.randn(2, 3, 4)
 v = tp.tensor([1.0, 2.0])
@@ -138,7 +139,7 @@ CASES = {
     "nll_loss with reduction 'avg'": (lambda: F.nll_loss(logits, labels, reduction="avg"), ValueError,
                                       "reduction='avg'"),
     "cross_entropy of a 1-d input and a 1-d target": (lambda: F.cross_entropy(tp.randn(3), tp.tensor([1])),
-                                                      ValueError, "target (N,)"),
+                                                      ValueError, "a (C,) input takes a 0-d target"),
     "cross_entropy of int64 scores": (lambda: F.cross_entropy(tp.tensor([[1, 2]]), tp.tensor([0])), TypeError,
                                       "cross_entropy: input must be float32 or float64"),
     "mse_loss of a list target": (lambda: F.mse_loss(v, [1.0, 2.0]), TypeError, "mse_loss: target must be a Tensor"),
@@ -245,7 +246,4 @@ def _read_only_leaf():
 
 @pytest.mark.parametrize("case", CASES)
 def test_bad_input_gets_a_clear_error(case):
-    call, error, phrase = CASES[case]
-    with pytest.raises(error) as raised:
-        call()
-    assert phrase in str(raised.value), f"{case}: {raised.value!s} lacks {phrase!r}"
+    assert_bad_input(case, CASES)

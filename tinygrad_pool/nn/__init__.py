@@ -6,6 +6,8 @@ from .linear import Linear, Flatten, Identity
 from .activation import (ReLU, LeakyReLU, ELU, CELU, SELU, GELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardswish,
                          Hardsigmoid, Sigmoid, Tanh, Softsign, LogSigmoid, PReLU, LogSoftmax, Softmax, Softmax2d)
 from .dropout import Dropout
+from .loss import (L1Loss, MSELoss, NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, SmoothL1Loss, HuberLoss,
+                   KLDivLoss)
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import Conv1d, Conv2d, Conv3d
 from .pooling import (MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, AdaptiveAvgPool1d,

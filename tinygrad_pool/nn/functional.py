@@ -4,7 +4,9 @@ from ..ops.activation import (  # noqa: F401
     relu, sigmoid, tanh, leaky_relu, elu, celu, selu, gelu, silu, mish, softplus, hardtanh, relu6, hardswish,
     hardsigmoid, softsign, logsigmoid, prelu, softmax, log_softmax, dropout)
 from ..ops.matmul import linear  # noqa: F401
-from ..ops.losses import nll_loss, cross_entropy, mse_loss  # noqa: F401
+from ..ops.losses import (  # noqa: F401
+    nll_loss, cross_entropy, mse_loss, l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy,
+    binary_cross_entropy_with_logits, kl_div)
 from ..ops.normalization import batch_norm  # noqa: F401
 from ..ops.movement import pad  # noqa: F401
 from ..ops.conv import conv1d, conv2d, conv3d  # noqa: F401
