@@ -97,8 +97,58 @@ def adaptive_max_pool(x, out_size):
     return values, indices
 
 def lp_pool(x, norm_type, k, s, ceil_mode):
-    a = avg_pool(x.astype(np.float64) ** norm_type, k, s, (0,) * len(k), ceil_mode, True)
-    return ((np.sign(a) * np.maximum(np.abs(a), 0)) * math.prod(k)) ** (1.0 / norm_type)
+    """Each window's p-norm as docs/semantics.md defines it, each step in x's dtype (so float32 overflows where
+    the library's does): the sums of x**p, scaled by k / (taps in range) for a cut ceil_mode window, then the
+    root 1/p. p = inf and -inf give the max and min of |x|."""
+    if math.isinf(norm_type):
+        sign = 1 if norm_type > 0 else -1
+        return sign * max_pool(sign * np.abs(x), k, s, (0,) * len(k), (1,) * len(k), ceil_mode)[0]
+    return _lp_total(x, norm_type, k, s, ceil_mode) ** _in(x, 1.0 / norm_type)
+
+def lp_pool_backward(x, grad_out, norm_type, k, s, ceil_mode):
+    """The input gradient through the same steps, with PyTorch's rule that a window whose total is 0 passes no
+    gradient: (1/p) * total**(1/p - 1) per window (0 where the total is 0), times k / (taps in range) on each
+    tap, times p * x**(p - 1). p = inf and -inf: the gradient goes to the tap of the max (min) of |x|, times
+    sign(x), which is 0 at NaN as in PyTorch."""
+    dims = len(k)
+    if math.isinf(norm_type):
+        sign = 1 if norm_type > 0 else -1
+        _, indices = max_pool(sign * np.abs(x), k, s, (0,) * dims, (1,) * dims, ceil_mode)
+        slope = np.where(np.isnan(x), 0.0, np.sign(x))
+        return (max_pool_backward(grad_out, indices, x.shape) * slope).astype(x.dtype)
+    total = _lp_total(x, norm_type, k, s, ceil_mode)
+    slope = total ** _in(x, 1.0 / norm_type - 1.0) * _in(x, 1.0 / norm_type)
+    to_total = np.where(total == 0, _in(x, 0.0), grad_out.astype(x.dtype) * slope) * _in(x, math.prod(k))
+    to_power = avg_pool_backward(to_total, x.shape, k, s, (0,) * dims, ceil_mode, True).astype(x.dtype)
+    return to_power * (_in(x, norm_type) * x ** _in(x, norm_type - 1))
+
+def _in(x, value):
+    """A scalar in x's dtype, so that numpy computes in that dtype."""
+    return x.dtype.type(value)
+
+def _lp_total(x, norm_type, k, s, ceil_mode):
+    """avg_pool(x**p) * prod(k): the window sums of x**p, a cut ceil_mode window scaled to the full kernel."""
+    powers = x ** _in(x, norm_type)
+    return avg_pool(powers, k, s, (0,) * len(k), ceil_mode, True) * _in(x, math.prod(k))
+
+def max_pool_backward(grad_out, indices, input_shape):
+    """Each output gradient added (in float64) to the input element its index names."""
+    grad_in = np.zeros(input_shape, np.float64)
+    for n, c in _positions(input_shape[:2]):
+        plane = grad_in[n, c].reshape(-1)
+        for o in _positions(grad_out.shape[2:]):
+            plane[indices[(n, c) + o]] += grad_out[(n, c) + o]
+    return grad_in
+
+def adaptive_avg_pool_backward(grad_out, input_shape):
+    grad_in = np.zeros(input_shape, np.float64)
+    per_dim = [adaptive_windows(L, o) for L, o in zip(input_shape[2:], grad_out.shape[2:])]
+    for n, c in _positions(input_shape[:2]):
+        for o in _positions(grad_out.shape[2:]):
+            windows = [per_dim[i][oi] for i, oi in enumerate(o)]
+            share = grad_out[(n, c) + o] / math.prod(b - a for a, b in windows)
+            grad_in[(n, c) + tuple(slice(a, b) for a, b in windows)] += share
+    return grad_in
 
 def max_unpool(x, indices, out_spatial):
     out = np.zeros(x.shape[:2] + tuple(out_spatial), x.dtype)

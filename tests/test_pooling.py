@@ -1,6 +1,7 @@
 """Pooling against the naive loops of pooling_reference.py, over random shapes and every parameter, plus the
 spec's worked examples, its errors, gradients, CPU/CUDA agreement and PyTorch as an extra oracle."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -10,13 +11,20 @@ from hypothesis.extra import numpy as hnp
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import Tensor, gradcheck
+from tinygrad_pool.autograd import Function
+from tinygrad_pool.nn import pooling as modules
+
 import pooling_reference as ref
 from conftest import CUDA, SIMULATED
 
 MAX_LEN = 4 if SIMULATED else 6
 SPECIAL = [-2.0, -1.0, -0.0, 0.0, 1.0, 2.0, math.nan, math.inf, -math.inf]
-FUNCS = {("max", 1): F.max_pool1d, ("max", 2): F.max_pool2d, ("max", 3): F.max_pool3d,
-         ("avg", 1): F.avg_pool1d, ("avg", 2): F.avg_pool2d, ("avg", 3): F.avg_pool3d}
+MAX_FUNCTIONS = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
+AVG_FUNCTIONS = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+LP_FUNCTIONS = {1: F.lp_pool1d, 2: F.lp_pool2d, 3: F.lp_pool3d}
+ADAPTIVE_MAX = {1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}
+ADAPTIVE_AVG = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d, 3: F.adaptive_avg_pool3d}
+UNPOOLS = {1: F.max_unpool1d, 2: F.max_unpool2d, 3: F.max_unpool3d}
 
 @st.composite
 def windows(draw, dilation=True):
@@ -49,7 +57,7 @@ def pool_numpy(fn, x, *args, device="cpu", **kwargs):
 def test_max_pool_values_and_indices(device, config, data):
     L, k, s, p, d, ceil_mode = config
     x = batch(data.draw, L, data.draw(st.sampled_from([np.float32, np.float64])))
-    values, indices = pool_numpy(FUNCS["max", len(L)], x, k, s, p, d, ceil_mode, True, device=device)
+    values, indices = pool_numpy(MAX_FUNCTIONS[len(L)], x, k, s, p, d, ceil_mode, True, device=device)
     expected_values, expected_indices = ref.max_pool(x, k, s, p, d, ceil_mode)
     np.testing.assert_array_equal(values, expected_values)
     np.testing.assert_array_equal(indices, expected_indices)
@@ -88,7 +96,7 @@ def test_avg_pool_every_divisor_rule(device, config, data):
     kwargs = dict(ceil_mode=ceil_mode, count_include_pad=count_include_pad)
     if override is not None:
         kwargs["divisor_override"] = override
-    out = pool_numpy(FUNCS["avg", len(L)], x, k, s, p, device=device, **kwargs)
+    out = pool_numpy(AVG_FUNCTIONS[len(L)], x, k, s, p, device=device, **kwargs)
     np.testing.assert_allclose(out, ref.avg_pool(x, k, s, p, ceil_mode, count_include_pad, override), rtol=1e-12)
 
 @given(data=st.data())
@@ -97,9 +105,9 @@ def test_adaptive_pools_for_smaller_equal_and_larger_outputs(device, data):
     L = tuple(data.draw(st.integers(1, 5 if dims < 3 else 3)) for _ in range(dims))
     out = tuple(data.draw(st.integers(0, 7 if dims < 3 else 4)) for _ in range(dims))
     x = batch(data.draw, L, elements=st.sampled_from([-1.0, 0.0, 1.0, 2.0, math.nan]))
-    avg = pool_numpy(getattr(F, f"adaptive_avg_pool{dims}d"), x, out, device=device)
+    avg = pool_numpy(ADAPTIVE_AVG[dims], x, out, device=device)
     np.testing.assert_allclose(avg, ref.adaptive_avg_pool(x, out), rtol=1e-12)
-    values, indices = pool_numpy(getattr(F, f"adaptive_max_pool{dims}d"), x, out, True, device=device)
+    values, indices = pool_numpy(ADAPTIVE_MAX[dims], x, out, True, device=device)
     expected_values, expected_indices = ref.adaptive_max_pool(x, out)
     np.testing.assert_array_equal(values, expected_values)
     np.testing.assert_array_equal(indices, expected_indices)
@@ -107,10 +115,10 @@ def test_adaptive_pools_for_smaller_equal_and_larger_outputs(device, data):
 @given(config=windows(dilation=False), data=st.data())
 def test_lp_pool(device, config, data):
     L, k, s, _, _, ceil_mode = config
-    assume(len(L) < 3 and all(ref.out_length(Li, ki, si, 0, 1, ceil_mode) >= 1 for Li, ki, si in zip(L, k, s)))
-    norm_type = data.draw(st.sampled_from([1, 2, 3.5]))
-    x = batch(data.draw, L, elements=st.floats(0, 4))
-    out = pool_numpy(getattr(F, f"lp_pool{len(L)}d"), x, norm_type, k, s, ceil_mode, device=device)
+    assume(all(ref.out_length(Li, ki, si, 0, 1, ceil_mode) >= 1 for Li, ki, si in zip(L, k, s)))
+    norm_type = data.draw(st.sampled_from([1, 2, 3.5, -1.5, math.inf, -math.inf]))
+    x = batch(data.draw, L, elements=st.floats(0.25, 4))
+    out = pool_numpy(LP_FUNCTIONS[len(L)], x, norm_type, k, s, ceil_mode, device=device)
     np.testing.assert_allclose(out, ref.lp_pool(x, norm_type, k, s, ceil_mode), rtol=1e-10, atol=1e-12)
 
 @given(config=windows(dilation=False), data=st.data())
@@ -118,11 +126,11 @@ def test_max_unpool_inverts_max_pool(device, config, data):
     L, k, s, p, _, ceil_mode = config
     x = batch(data.draw, L, elements=st.floats(-4, 4))
     dims = len(L)
-    values, indices = FUNCS["max", dims](Tensor(x, device=device), k, s, p, 1, ceil_mode, True)
+    values, indices = MAX_FUNCTIONS[dims](Tensor(x, device=device), k, s, p, 1, ceil_mode, True)
     default = tuple((v - 1) * si - 2 * pi + ki for v, si, pi, ki in zip(values.shape[2:], s, p, k))
     assume(min(default) >= 1)
     assume(int(indices.numpy().max(initial=0)) < math.prod(default))
-    out = F.__dict__[f"max_unpool{dims}d"](values, indices, k, s, p)
+    out = UNPOOLS[dims](values, indices, k, s, p)
     expected = ref.max_unpool(values.numpy(), indices.numpy(), default)
     np.testing.assert_array_equal(out.numpy(), expected)
 
@@ -194,6 +202,29 @@ def test_unbatched_empty_batch_and_non_contiguous_inputs(device):
     assert np.array_equal(F.max_pool2d(permuted, 2, 1).numpy(), batched)
     np.testing.assert_array_equal(F.avg_pool2d(permuted, 3, 2, 1).numpy(), F.avg_pool2d(Tensor(x, device=device), 3, 2, 1).numpy())
 
+UNBATCHED = [
+    ("max_pool", lambda x, d: MAX_FUNCTIONS[d](x, 2, 1, 1, ceil_mode=True)),
+    ("avg_pool", lambda x, d: AVG_FUNCTIONS[d](x, 3, 2, 1, count_include_pad=False)),
+    ("lp_pool", lambda x, d: LP_FUNCTIONS[d](x, 3, 2, 1)),
+    ("adaptive_max_pool", lambda x, d: ADAPTIVE_MAX[d](x, 3)),
+    ("adaptive_avg_pool", lambda x, d: ADAPTIVE_AVG[d](x, 3)),
+    ("max_unpool", lambda x, d: UNPOOLS[d](*MAX_FUNCTIONS[d](x, 2, return_indices=True), 2)),
+]
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@pytest.mark.parametrize("name,fn", UNBATCHED, ids=[row[0] for row in UNBATCHED])
+def test_unbatched_inputs_pool_like_a_batch_of_one(device, name, fn, dims):
+    values = np.random.default_rng(dims).random((2,) + (4,) * dims) + 0.5
+    outputs, grads = [], []
+    for array in (values, values[None]):
+        x = Tensor(array, requires_grad=True, device=device)
+        out = fn(x, dims)
+        out.backward(Tensor(np.arange(out.numel(), dtype=np.float64).reshape(out.shape), device=device))
+        outputs.append(out.numpy())
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(outputs[0], outputs[1][0])
+    np.testing.assert_array_equal(grads[0], grads[1][0])
+
 # --- gradients -------------------------------------------------------------------------------------------------
 def distinct(shape, device, seed=0):
     """float64 values without ties, so that max pooling is differentiable everywhere."""
@@ -210,6 +241,10 @@ GRAD_CASES = [
     ("adaptive_avg", lambda x: F.adaptive_avg_pool2d(x, (3, None)), (1, 2, 5, 3)),
     ("adaptive_max", lambda x: F.adaptive_max_pool1d(x, 4), (2, 1, 6)),
     ("lp", lambda x: F.lp_pool2d(x + 1.0, 2, 2, 1, True), (1, 1, 3, 4)),
+    ("lp1d_negative_p", lambda x: F.lp_pool1d(x + 1.0, -1.5, 3, 2, True), (2, 1, 6)),
+    ("lp3d", lambda x: F.lp_pool3d(x + 1.0, 3, (1, 2, 2), 1), (1, 1, 2, 3, 3)),
+    ("lp_inf", lambda x: F.lp_pool1d(x - 0.33, math.inf, 2), (1, 2, 6)),          # no ties in |x|
+    ("lp_minus_inf", lambda x: F.lp_pool2d(x - 0.33, -math.inf, 2), (1, 1, 4, 4)),
     ("global", lambda x: F.global_avg_pool2d(x), (2, 2, 3, 3)),
     ("unpool", lambda x: F.max_unpool2d(*F.max_pool2d(x, 2, return_indices=True), 2), (1, 2, 4, 4)),
 ]
@@ -222,7 +257,7 @@ def test_pooling_gradients_match_finite_differences(device, name, fn, shape):
 def test_max_pool_backward_conserves_the_total_gradient(device, config, data):
     L, k, s, p, d, ceil_mode = config
     x = Tensor(batch(data.draw, L, elements=st.sampled_from([0.0, 1.0, 2.0])), requires_grad=True, device=device)
-    out = FUNCS["max", len(L)](x, k, s, p, d, ceil_mode)
+    out = MAX_FUNCTIONS[len(L)](x, k, s, p, d, ceil_mode)
     grad = np.random.default_rng(0).integers(-3, 4, out.shape).astype(np.float64)
     out.backward(Tensor(grad, dtype=tp.float64, device=device))
     assert x.grad.numpy().sum() == grad.sum()
@@ -232,50 +267,290 @@ def test_avg_pool_backward_against_the_reference(device, config, data):
     L, k, s, p, _, ceil_mode = config
     count_include_pad = data.draw(st.booleans())
     x = Tensor(batch(data.draw, L, elements=st.floats(-1, 1)), requires_grad=True, device=device)
-    out = FUNCS["avg", len(L)](x, k, s, p, ceil_mode, count_include_pad)
+    out = AVG_FUNCTIONS[len(L)](x, k, s, p, ceil_mode, count_include_pad)
     grad = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(Tensor(grad, dtype=tp.float64, device=device))
     expected = ref.avg_pool_backward(grad, x.shape, k, s, p, ceil_mode, count_include_pad)
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-12, atol=1e-15)
 
-# --- errors (spec section 2) -----------------------------------------------------------------------------------
-ERRORS = [
-    (lambda x: F.max_pool2d(x, 2, padding=-1), ValueError, "padding"),
-    (lambda x: F.max_pool2d(x, 2, stride=0), ValueError, "stride"),
-    (lambda x: F.max_pool2d(x, 0), ValueError, "kernel_size"),
-    (lambda x: F.max_pool2d(x, 2, dilation=0), ValueError, "dilation"),
-    (lambda x: F.max_pool2d(x, 2, padding=2), ValueError, "at most half of kernel_size"),
-    (lambda x: F.max_pool2d(x, 3, padding=2, dilation=2), ValueError, "at most half"),
-    (lambda x: F.avg_pool2d(x, 3, padding=2), ValueError, "at most half"),
-    (lambda x: F.max_pool2d(x, 9), ValueError, "output size is too small"),
-    (lambda x: F.max_pool2d(x, (2, 2, 2)), ValueError, "kernel_size=.*2 entries"),
-    (lambda x: F.max_pool2d(x, 2.0), TypeError, "kernel_size"),
-    (lambda x: F.max_pool2d(x, (2, "a")), TypeError, "kernel_size"),
-    (lambda x: F.avg_pool2d(x, 2, divisor_override=0), ValueError, "divisor_override"),
-    (lambda x: F.avg_pool2d(x, 2, divisor_override=1.5), TypeError, "divisor_override"),
-    (lambda x: F.max_pool2d(x[0, 0], 2), ValueError, r"3-d \(C, \*spatial\) or 4-d"),
-    (lambda x: F.max_pool1d(x, 2), ValueError, "2-d .* or 3-d"),
-    (lambda x: F.max_pool2d(x.long(), 2), TypeError, "int64"),
-    (lambda x: F.max_pool2d(x.numpy(), 2), TypeError, "Tensor"),
-    (lambda x: F.max_pool2d(x[:, :0], 2), ValueError, "non-empty"),
-    (lambda x: F.adaptive_avg_pool2d(x, (-1, 2)), ValueError, "non-negative"),
-    (lambda x: F.adaptive_max_pool2d(x, (1, 2, 3)), ValueError, "2 entries"),
-    (lambda x: F.lp_pool2d(x, 0, 2), ValueError, "norm_type"),
-    (lambda x: F.max_unpool2d(x, x.long(), 2, output_size=(10, 10)), ValueError, "strictly within"),
-    (lambda x: F.max_unpool2d(x, x.long() * 100, 2), ValueError, "index 100 lies outside"),
-    (lambda x: F.max_unpool2d(x, x, 2), ValueError, "int64"),
-]
+# --- bad inputs: every function and module, checked before any kernel runs -------------------------------------
+# Each row: an id, a call taking `make(dims, lead=(1, 2), dtype=np.float32, size=4)` (a Tensor of ones of shape
+# lead + (size,) * dims on the test's device), the exception and a phrase of its message (a regex) that names the
+# argument and the bad value.
+VALID_ARGUMENTS = {"max_pool": dict(kernel_size=2), "avg_pool": dict(kernel_size=2),
+                   "lp_pool": dict(norm_type=2, kernel_size=2), "adaptive_max_pool": dict(output_size=2),
+                   "adaptive_avg_pool": dict(output_size=2), "max_unpool": dict(kernel_size=2), "global_avg_pool": {}}
 
-@pytest.mark.parametrize("call,error,message", ERRORS, ids=range(len(ERRORS)))
-def test_invalid_arguments_raise_clear_errors(device, call, error, message):
-    x = Tensor(np.ones((1, 2, 4, 4), np.float32), device=device)
-    with pytest.raises(error, match=message):
-        call(x)
+def _call(name):
+    """The dims of the function `name`, and call(x, **overrides): the function called on x with valid arguments,
+    `overrides` replacing some (max_unpool gets indices of x's shape unless `indices` is among them)."""
+    dims, function = int(name[-2]), FUNCTIONS[name]
+
+    def call(x, **overrides):
+        kwargs = {**VALID_ARGUMENTS[name[:-2]], **overrides}
+        if name.startswith("max_unpool"):
+            shape = getattr(x, "shape", (1, 2) + (4,) * dims)
+            default = Tensor(np.zeros(shape, np.int64), device=getattr(x, "device", "cpu"))
+            return function(x, kwargs.pop("indices", default), **kwargs)
+        return function(x, **kwargs)
+    return dims, call
+
+FUNCTIONS = {f"{family}{d}d": fn for family, fns in
+             [("max_pool", MAX_FUNCTIONS), ("avg_pool", AVG_FUNCTIONS), ("lp_pool", LP_FUNCTIONS),
+              ("adaptive_max_pool", ADAPTIVE_MAX), ("adaptive_avg_pool", ADAPTIVE_AVG), ("max_unpool", UNPOOLS)]
+             for d, fn in fns.items()}
+FUNCTIONS["global_avg_pool2d"] = F.global_avg_pool2d
+
+def _described(value):
+    kind = type(value)
+    return re.escape(f"{value!r} (") + rf"(\w+\.)?{kind.__name__}\)"
+
+def _input_rows(name):
+    dims, call = _call(name)
+    adaptive = name.startswith("adaptive")
+    rows = [
+        ("list", lambda make: call([[1.0] * 4] * 2), TypeError, f"{name}: input must be a Tensor, got list"),
+        ("ndarray", lambda make: call(np.ones((1, 2) + (4,) * dims)), TypeError,
+         "input must be a Tensor, got ndarray"),
+        ("int64", lambda make: call(make(dims, dtype=np.int64)), TypeError, "float32 or float64, got int64"),
+        ("bool", lambda make: call(make(dims, dtype=np.bool_)), TypeError, "float32 or float64, got bool"),
+        ("rank", lambda make: call(make(dims, lead=(1, 1, 2))), ValueError,
+         rf"expected a {dims + 1}-d .* or {dims + 2}-d"),
+        ("empty spatial dim", lambda make: call(make(dims, size=0)), ValueError, "dims must be non-empty"),
+    ]
+    if not adaptive:
+        rows.append(("no channels", lambda make: call(make(dims, lead=(2, 0))), ValueError,
+                     r"channel and spatial dims must be non-empty, got shape \(2, 0"))
+    return [(f"{name}-{what}", *rest) for what, *rest in rows]
+
+def _calling(name, **overrides):
+    """make -> the function `name` called on make(its dims) with valid arguments, `overrides` replacing some."""
+    dims, call = _call(name)
+    return lambda make: call(make(dims), **overrides)
+
+def _window_rows(name):
+    """kernel_size, stride, padding and dilation: floats, bools, strings, None, 0, negatives, wrong lengths."""
+    dims = int(name[-2])
+    arguments = ["kernel_size", "stride"] + (["padding"] if not name.startswith("lp") else []) + (
+        ["dilation"] if name.startswith("max_pool") else [])
+    rows = []
+    for argument in arguments:
+        for value in (2.5, True, "2", None, (2, 2.0)):
+            if value is None and argument == "stride":
+                continue    # stride=None means the kernel size
+            rows.append((argument, value, TypeError,
+                         rf"{argument} must be an int or a tuple of ints, got {_described(value)}"))
+        for value in ((2,) * (dims + 1), ()):
+            if value == () and argument == "stride":
+                continue    # so does stride=()
+            rows.append((argument, value, ValueError, rf"{argument}={re.escape(repr(value))} needs 1 .*entr"))
+        for value in ((-1, -3) if argument == "padding" else (0, -2)):
+            expected = "non-negative" if argument == "padding" else "positive"
+            rows.append((argument, value, ValueError,
+                         rf"{argument} must be {expected}, got {re.escape(repr((value,) * dims))}"))
+        rows.append((argument, 2 ** 64, ValueError, rf"{argument}={2 ** 64} is beyond the int64 range"))
+    if "padding" in arguments and not name.startswith("max_unpool"):
+        rows.append(("padding", 2, ValueError, "at most half of kernel_size"))
+    return [(f"{name}-{argument}={value!r}", _calling(name, **{argument: value}), error, phrase)
+            for argument, value, error, phrase in rows]
+
+BAD_FLAGS = ("yes", None, 1, 0, 1.0, np.bool_(True))
+
+def _flag_rows(name):
+    """PyTorch's flags are exactly True or False."""
+    flags = {"max_pool": ("ceil_mode", "return_indices"), "avg_pool": ("ceil_mode", "count_include_pad"),
+             "lp_pool": ("ceil_mode",), "adaptive_max_pool": ("return_indices",)}.get(name[:-2], ())
+    return [(f"{name}-{flag}={value!r}", _calling(name, **{flag: value}), TypeError,
+             rf"{name}: {flag} must be True or False, got {_described(value)}")
+            for flag in flags for value in BAD_FLAGS]
+
+def _indices(make, dims, dtype=np.int64, size=4, value=1):
+    return Tensor(np.full((1, 2) + (size,) * dims, value, dtype), device=make(1).device)
+
+def _unpool_with_indices(name, **indices):
+    """make -> max_unpool `name` of make(dims) with the indices _indices(make, dims, **indices)."""
+    dims, call = _call(name)
+    return lambda make: call(make(dims), indices=_indices(make, dims, **indices))
+
+def _specific_rows():
+    rows = []
+    for name in ("avg_pool2d", "avg_pool3d"):
+        rows.append((f"{name}-divisor_override=0", _calling(name, divisor_override=0), ValueError,
+                     f"{name}: divisor_override must not be 0"))
+        rows += [(f"{name}-divisor_override={v!r}", _calling(name, divisor_override=v), TypeError,
+                  rf"divisor_override must be an int or None, got {_described(v)}")
+                 for v in (1.5, 2.0, True, "2", (2,))]
+        rows.append((f"{name}-divisor_override=2**64", _calling(name, divisor_override=2 ** 64), ValueError,
+                     "divisor_override=.* is beyond the int64 range"))
+    rows.append(("avg_pool1d-divisor_override", _calling("avg_pool1d", divisor_override=2), TypeError,
+                 "divisor_override"))
+    for name in ("lp_pool1d", "lp_pool2d", "lp_pool3d"):
+        rows += [(f"{name}-norm_type={v!r}", _calling(name, norm_type=v), ValueError,
+                  rf"{name}: norm_type must be a non-zero number .*got {v}") for v in (0, 0.0, math.nan)]
+        rows += [(f"{name}-norm_type={v!r}", _calling(name, norm_type=v), TypeError,
+                  rf"{name}: norm_type must be a number, got {_described(v)}") for v in ("2", True, None, 2j)]
+        rows.append((f"{name}-norm_type=10**400", _calling(name, norm_type=10 ** 400), ValueError,
+                     "norm_type=.* is beyond the float64 range"))
+    for name in ("adaptive_max_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_avg_pool3d"):
+        dims = int(name[-2])
+        rows += [(f"{name}-output_size={v!r}", _calling(name, output_size=v), ValueError,
+                  rf"output_size must be non-negative, got {re.escape(repr(v))}") for v in (-1, (-1,) * dims)]
+        rows += [(f"{name}-output_size={v!r}", _calling(name, output_size=v), TypeError,
+                  rf"output_size must be an int or a tuple of ints \(or None entries\), got {_described(v)}")
+                 for v in (None, 2.0, "2", (2.0,) * dims, (True,) * dims)]
+        rows += [(f"{name}-output_size={v!r}", _calling(name, output_size=v), ValueError,
+                  rf"output_size={re.escape(repr(v))} needs {dims} entr") for v in ((1,) * (dims + 1), ())]
+    for name in ("max_unpool1d", "max_unpool2d", "max_unpool3d"):
+        dims = int(name[-2])
+        rows += [
+            (f"{name}-indices=list", _calling(name, indices=[[1]]), TypeError, "indices must be a Tensor, got list"),
+            (f"{name}-indices float", _unpool_with_indices(name, dtype=np.float32), TypeError,
+             "indices must be int64, as max pooling returns them, got float32"),
+            (f"{name}-indices shape", _unpool_with_indices(name, size=3), ValueError,
+             r"indices must have the input's shape \(1, 2, 4.* got \(1, 2, 3"),
+            (f"{name}-index outside", _unpool_with_indices(name, value=10 ** dims), ValueError,
+             rf"index {10 ** dims} lies outside the output plane"),
+            (f"{name}-output_size=8", _calling(name, output_size=8), TypeError,
+             rf"output_size must be None or a tuple of ints, got {_described(8)}"),
+            (f"{name}-output_size float", _calling(name, output_size=(8.0,) * dims), TypeError,
+             "output_size must be None or a tuple of ints, got"),
+            (f"{name}-output_size length", _calling(name, output_size=(8,) * (dims + 1)), ValueError,
+             rf"needs {dims} or {dims + 2} entries"),
+            (f"{name}-output_size far", _calling(name, output_size=(20,) * dims), ValueError,
+             "must lie strictly within stride"),
+            (f"{name}-no output", _calling(name, padding=5), ValueError, "output size .* is too small"),
+        ]
+    rows += [
+        ("max_pool2d-output too small", _calling("max_pool2d", kernel_size=9), ValueError, "output size is too small"),
+        ("avg_pool1d-output too small", _calling("avg_pool1d", kernel_size=5), ValueError, "output size is too small"),
+        ("lp_pool2d-output too small", _calling("lp_pool2d", kernel_size=5), ValueError, "output size is too small"),
+        ("max_pool1d-window on no input", lambda make: F.max_pool1d(make(1, size=2), 2, 1, 1, 3), ValueError,
+         "touches no input"),
+    ]
+    return rows
+
+def _module_rows():
+    rows = [
+        (modules.MaxPool1d, (2.5,), {}, TypeError, "MaxPool1d: kernel_size must be an int"),
+        (modules.MaxPool2d, (2,), dict(ceil_mode="yes"), TypeError, "MaxPool2d: ceil_mode must be True or False"),
+        (modules.MaxPool3d, (2,), dict(return_indices=None), TypeError, "MaxPool3d: return_indices must be True"),
+        (modules.MaxPool2d, (2,), dict(padding=2), ValueError, "MaxPool2d: padding .* at most half"),
+        (modules.MaxPool1d, (2,), dict(dilation=0), ValueError, "MaxPool1d: dilation must be positive"),
+        (modules.MaxPool2d, ((2, 2, 2),), {}, ValueError,
+         r"MaxPool2d: kernel_size=\(2, 2, 2\) needs 1 entry \(for every dim\) or 2"),
+        (modules.AvgPool1d, (2,), dict(count_include_pad="x"), TypeError, "AvgPool1d: count_include_pad must be True"),
+        (modules.AvgPool2d, (2,), dict(divisor_override=0), ValueError, "AvgPool2d: divisor_override must not be 0"),
+        (modules.AvgPool3d, (0,), {}, ValueError, "AvgPool3d: kernel_size must be positive"),
+        (modules.AvgPool2d, (2,), dict(ceil_mode=1), TypeError, "AvgPool2d: ceil_mode must be True or False, got 1"),
+        (modules.AvgPool2d, (2,), dict(stride=-1), ValueError, "AvgPool2d: stride must be positive"),
+        (modules.AdaptiveAvgPool1d, (None,), {}, TypeError, "AdaptiveAvgPool1d: output_size must be an int"),
+        (modules.AdaptiveAvgPool2d, ((1, 2, 3),), {}, ValueError, "AdaptiveAvgPool2d: output_size=.* needs 2 entries"),
+        (modules.AdaptiveAvgPool3d, (-1,), {}, ValueError, "AdaptiveAvgPool3d: output_size must be non-negative"),
+        (modules.AdaptiveMaxPool1d, (2.0,), {}, TypeError, "AdaptiveMaxPool1d: output_size must be an int"),
+        (modules.AdaptiveMaxPool2d, (2,), dict(return_indices="yes"), TypeError, "AdaptiveMaxPool2d: return_ind"),
+        (modules.AdaptiveMaxPool3d, ((1, None, "a"),), {}, TypeError, "AdaptiveMaxPool3d: output_size must be an int"),
+        (modules.LPPool1d, (0, 2), {}, ValueError, "LPPool1d: norm_type must be a non-zero number"),
+        (modules.LPPool2d, ("2", 2), {}, TypeError, "LPPool2d: norm_type must be a number, got '2' \\(str\\)"),
+        (modules.LPPool3d, (2, 2), dict(ceil_mode=None), TypeError, "LPPool3d: ceil_mode must be True or False"),
+        (modules.LPPool2d, (math.nan, 2), {}, ValueError, "LPPool2d: norm_type must be a non-zero number"),
+        (modules.LPPool1d, (2, 2), dict(stride=0), ValueError, "LPPool1d: stride must be positive"),
+        (modules.MaxUnpool1d, (0,), {}, ValueError, "MaxUnpool1d: kernel_size must be positive"),
+        (modules.MaxUnpool2d, (2,), dict(padding=-1), ValueError, "MaxUnpool2d: padding must be non-negative"),
+        (modules.MaxUnpool3d, (2,), dict(stride=1.5), TypeError, "MaxUnpool3d: stride must be an int"),
+    ]
+    return [(f"{module.__name__}({', '.join(map(repr, args))}, {kwargs})",
+             lambda make, m=module, a=args, k=kwargs: m(*a, **k), error, phrase)
+            for module, args, kwargs, error, phrase in rows]
+
+def _changed_module(make):
+    """An attribute set after construction is checked at the call."""
+    pool = modules.MaxPool2d(2)
+    pool.ceil_mode = "yes"
+    return pool(make(2))
+
+BAD_INPUTS = ([row for name in FUNCTIONS for row in _input_rows(name) + _flag_rows(name)]
+              + [row for name in FUNCTIONS if not name.startswith(("adaptive", "global")) for row in _window_rows(name)]
+              + _specific_rows() + _module_rows()
+              + [("MaxPool2d-ceil_mode set later", _changed_module, TypeError, "max_pool2d: ceil_mode must be True"),
+                 ("MaxPool2d-list input", lambda make: modules.MaxPool2d(2)([[1.0]]), TypeError,
+                  "max_pool2d: input must be a Tensor, got list")])
+
+@pytest.mark.parametrize("call,error,phrase", [row[1:] for row in BAD_INPUTS], ids=[row[0] for row in BAD_INPUTS])
+def test_bad_inputs_raise_clear_errors_before_any_kernel(device, monkeypatch, call, error, phrase):
+    def make(dims, lead=(1, 2), dtype=np.float32, size=4):
+        return Tensor(np.ones(lead + (size,) * dims, dtype), device=device)
+
+    def no_kernel(cls, *args, **kwargs):
+        raise AssertionError(f"{cls.__name__} ran before the bad argument was found")
+    monkeypatch.setattr(Function, "apply", classmethod(no_kernel))
+    with pytest.raises(error, match=phrase):
+        call(make)
 
 def test_dilated_window_that_touches_no_input_is_rejected(device):
     # L=2, k=2, d=3, p=1: taps -1 and 2 are both outside; PyTorch returns index 2 and leaks the gradient.
     with pytest.raises(ValueError, match="touches no input"):
         F.max_pool1d(tp.ones(1, 1, 2, device=device), 2, 1, 1, 3)
+
+# --- zero sizes: an empty batch, no channels (adaptive pooling) and empty outputs ------------------------------
+EMPTY_BATCH = [
+    ("max_pool", lambda x, d: MAX_FUNCTIONS[d](x, 2)),
+    ("max_pool with indices", lambda x, d: MAX_FUNCTIONS[d](x, 2, return_indices=True)[0]),
+    ("avg_pool", lambda x, d: AVG_FUNCTIONS[d](x, 2)),
+    ("lp_pool", lambda x, d: LP_FUNCTIONS[d](x, 2, 2)),
+    ("lp_pool p=inf", lambda x, d: LP_FUNCTIONS[d](x, math.inf, 2)),
+    ("adaptive_max_pool", lambda x, d: ADAPTIVE_MAX[d](x, 2)),
+    ("adaptive_avg_pool", lambda x, d: ADAPTIVE_AVG[d](x, 2)),
+    ("max_unpool", lambda x, d: UNPOOLS[d](*MAX_FUNCTIONS[d](x, 2, return_indices=True), 2)),
+]
+
+def forward_backward(fn, shape, device):
+    x = Tensor(np.ones(shape), dtype=tp.float64, requires_grad=True, device=device)
+    out = fn(x)
+    out.backward(Tensor(np.ones(out.shape), dtype=tp.float64, device=device))
+    return out, x.grad
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@pytest.mark.parametrize("name,fn", EMPTY_BATCH, ids=[row[0] for row in EMPTY_BATCH])
+def test_empty_batch_forward_and_backward(device, name, fn, dims):
+    out, grad = forward_backward(lambda x: fn(x, dims), (0, 3) + (4,) * dims, device)
+    expected = (4,) * dims if name == "max_unpool" else (2,) * dims
+    assert out.shape == (0, 3) + expected
+    assert grad.shape == (0, 3) + (4,) * dims
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@pytest.mark.parametrize("family", ["max", "avg"])
+def test_adaptive_pools_of_no_channels_and_to_empty_outputs(device, family, dims):
+    """Adaptive pooling takes 0 channels, batched or not, and output sizes of 0 (whose gradient is all zero)."""
+    fn = (ADAPTIVE_MAX if family == "max" else ADAPTIVE_AVG)[dims]
+    for shape in [(2, 0) + (4,) * dims, (0,) + (4,) * dims]:
+        out, grad = forward_backward(lambda x: fn(x, 2), shape, device)
+        assert out.shape == shape[:-dims] + (2,) * dims and grad.shape == shape
+    size = (0,) + (3,) * (dims - 1)
+    for shape in [(2, 3) + (4,) * dims, (3,) + (4,) * dims]:
+        out, grad = forward_backward(lambda x: fn(x, size), shape, device)
+        assert out.shape == shape[:-dims] + size
+        assert grad.shape == shape and not grad.numpy().any()
+    if family == "max":
+        values, indices = fn(tp.zeros(0, 3, *(4,) * dims, device=device), 2, return_indices=True)
+        assert values.shape == indices.shape == (0, 3) + (2,) * dims and indices.dtype == tp.int64
+
+def test_global_avg_pool_of_an_empty_batch(device):
+    out, grad = forward_backward(F.global_avg_pool2d, (0, 3, 4, 5), device)
+    assert out.shape == (0, 3, 1, 1) and grad.shape == (0, 3, 4, 5)
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_empty_shapes_match_pytorch(dims):
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    for ours, theirs, shape in [
+            (MAX_FUNCTIONS[dims], getattr(tf, f"max_pool{dims}d"), (0, 3) + (5,) * dims),
+            (AVG_FUNCTIONS[dims], getattr(tf, f"avg_pool{dims}d"), (0, 3) + (5,) * dims),
+            (lambda x, k: LP_FUNCTIONS[dims](x, 2, k), lambda x, k: getattr(tf, f"lp_pool{dims}d")(x, 2, k),
+             (0, 3) + (5,) * dims),
+            (ADAPTIVE_AVG[dims], getattr(tf, f"adaptive_avg_pool{dims}d"), (0,) + (5,) * dims),
+            (ADAPTIVE_MAX[dims], getattr(tf, f"adaptive_max_pool{dims}d"), (0,) + (5,) * dims)]:
+        x = np.ones(shape, np.float32)
+        assert ours(Tensor(x), 2).shape == tuple(theirs(torch.from_numpy(x), 2).shape)
 
 # --- devices and modules ---------------------------------------------------------------------------------------
 @pytest.mark.cuda
@@ -287,8 +562,8 @@ def test_cuda_agrees_with_cpu(config, data):
     results = {}
     for device in ("cpu", "cuda"):
         leaf = Tensor(x, requires_grad=True, device=device)
-        values, indices = FUNCS["max", len(L)](leaf, k, s, p, d, ceil_mode, True)
-        avg = FUNCS["avg", len(L)](leaf, k, s, p, ceil_mode) if d == (1,) * len(L) else values
+        values, indices = MAX_FUNCTIONS[len(L)](leaf, k, s, p, d, ceil_mode, True)
+        avg = AVG_FUNCTIONS[len(L)](leaf, k, s, p, ceil_mode) if d == (1,) * len(L) else values
         (values.sum() + (avg * Tensor(np.ones(avg.shape, np.float32), device=device)).sum()).backward()
         results[device] = values.numpy(), indices.numpy(), avg.numpy(), leaf.grad.numpy()
     for ours, theirs, exact in zip(results["cuda"], results["cpu"], (True, True, False, False)):
@@ -318,7 +593,8 @@ def test_modules_match_functions_and_print_like_pytorch():
                              (nn.AdaptiveAvgPool3d(1), lambda t: F.adaptive_avg_pool3d(t, 1)),
                              (nn.AdaptiveMaxPool3d(1), lambda t: F.adaptive_max_pool3d(t, 1)),
                              (nn.AdaptiveMaxPool1d(2), lambda t: F.adaptive_max_pool1d(t[0], 2)),
-                             (nn.LPPool1d(2, 2), lambda t: F.lp_pool1d(t[0], 2, 2))]:
+                             (nn.LPPool1d(2, 2), lambda t: F.lp_pool1d(t[0], 2, 2)),
+                             (modules.LPPool3d(2, (1, 2, 2)), lambda t: F.lp_pool3d(t, 2, (1, 2, 2)))]:
         arg = x[0] if type(module).__name__.endswith("1d") else x
         np.testing.assert_array_equal(module(arg).numpy(), function(x).numpy())
     assert nn.MaxUnpool1d(2) and nn.MaxUnpool3d(2)
@@ -330,7 +606,7 @@ def test_pytorch_agrees(config, data):
     L, k, s, p, d, ceil_mode = config
     x = batch(data.draw, L, np.float32, st.sampled_from([-1.0, 0.0, 1.0, 2.0]))
     dims = len(L)
-    values, indices = FUNCS["max", dims](Tensor(x), k, s, p, d, ceil_mode, True)
+    values, indices = MAX_FUNCTIONS[dims](Tensor(x), k, s, p, d, ceil_mode, True)
     t_values, t_indices = getattr(torch.nn.functional, f"max_pool{dims}d")(
         torch.from_numpy(x), k, s, p, d, ceil_mode, True)
     np.testing.assert_array_equal(values.numpy(), t_values.numpy())
@@ -338,6 +614,6 @@ def test_pytorch_agrees(config, data):
     # PyTorch's avg_pool3d also rejects inputs smaller than the kernel; the spec (and we) follow the formula.
     if d == (1,) * dims and not (dims == 3 and any(Li < ki for Li, ki in zip(L, k))):
         for include in (True, False):
-            ours = FUNCS["avg", dims](Tensor(x), k, s, p, ceil_mode, include).numpy()
+            ours = AVG_FUNCTIONS[dims](Tensor(x), k, s, p, ceil_mode, include).numpy()
             theirs = getattr(torch.nn.functional, f"avg_pool{dims}d")(torch.from_numpy(x), k, s, p, ceil_mode, include)
             np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-6, atol=1e-7)

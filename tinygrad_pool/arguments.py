@@ -3,11 +3,15 @@ arguments. Each check raises a TypeError or ValueError that names the op, the ar
 before any kernel runs; the op families call them on entry."""
 import numbers
 
-def _is_int(value):
+def is_int(value):
+    """An int, python's or numpy's, but not a bool."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
-def _described(value):
-    return f"{value!r} ({type(value).__name__})"
+def described(value):
+    """A bad value and its type, as in "'yes' (str)" or "np.True_ (numpy.bool)"."""
+    kind = type(value)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    return f"{value!r} ({name})"
 
 def check_tensor(value, name, op):
     """`value` itself when it is a Tensor; a list, numpy array or None is a TypeError (as in PyTorch, which
@@ -29,15 +33,16 @@ def check_tensors(values, name, op):
     return list(values)
 
 def check_bool(value, name, op):
-    """True or False (numpy's bools too); 1, 'yes' and None are TypeErrors, as in PyTorch."""
-    if value is True or value is False or type(value).__name__ == "bool_":
-        return bool(value)
-    raise TypeError(f"{op}: {name} must be True or False, got {_described(value)}")
+    """Exactly True or False; 1, 'yes', None and numpy's bools are TypeErrors, as in PyTorch (and a truthy 'no'
+    cannot turn a flag on)."""
+    if value is True or value is False:
+        return value
+    raise TypeError(f"{op}: {name} must be True or False, got {described(value)}")
 
 def check_int(value, name, op, minimum=None):
     """An int (not a bool, not a float) that is at least `minimum`."""
-    if not _is_int(value):
-        raise TypeError(f"{op}: {name} must be an int, got {_described(value)}")
+    if not is_int(value):
+        raise TypeError(f"{op}: {name} must be an int, got {described(value)}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{op}: {name}={value} must be at least {minimum}")
     return int(value)
@@ -45,7 +50,7 @@ def check_int(value, name, op, minimum=None):
 def check_number(value, name, op, minimum=None):
     """A real number (python or numpy; not a bool, a string or None) that is at least `minimum`."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{op}: {name} must be a number, got {_described(value)}")
+        raise TypeError(f"{op}: {name} must be a number, got {described(value)}")
     if minimum is not None and not value >= minimum:
         raise ValueError(f"{op}: {name}={value} must be at least {minimum}")
     return value
@@ -58,8 +63,8 @@ def check_choice(value, name, op, choices):
 
 def normalize_dim(dim, ndim, what="dim"):
     """A dim in [-ndim, ndim) as a non-negative int (a 0-d tensor accepts 0 and -1, as in PyTorch)."""
-    if not _is_int(dim):
-        raise TypeError(f"{what} must be an int, got {_described(dim)}")
+    if not is_int(dim):
+        raise TypeError(f"{what} must be an int, got {described(dim)}")
     if not -max(ndim, 1) <= dim < max(ndim, 1):
         raise IndexError(f"{what}={dim} is out of range for a tensor with {ndim} dimensions "
                          f"(expected a dim in [{-max(ndim, 1)}, {max(ndim, 1) - 1}])")
@@ -84,8 +89,8 @@ def shape_arg(shape, op="shape", allow_unknown=False):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     for size in shape:
-        if not _is_int(size):
-            raise TypeError(f"{op}: size must be ints, got {_described(size)} in {tuple(shape)!r}")
+        if not is_int(size):
+            raise TypeError(f"{op}: size must be ints, got {described(size)} in {tuple(shape)!r}")
         if size < (-1 if allow_unknown else 0):
             raise ValueError(f"{op}: size {tuple(shape)!r} has the negative entry {size}; sizes must be >= 0"
                              + (" (or -1 for one inferred size)" if allow_unknown else ""))
@@ -96,7 +101,7 @@ def as_tuple(value, dims, name, op):
     if type(value) is int:   # the common case, answered without the slower checks below
         return (value,) * dims
     values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
-    if any(not _is_int(v) for v in values):
+    if any(not is_int(v) for v in values):
         raise TypeError(f"{op}: {name} must be an int or a tuple of {dims} ints, got {value!r}")
     if len(values) != dims:
         raise ValueError(f"{op}: {name}={value!r} needs {dims} entries, one per spatial dim")

@@ -4,7 +4,8 @@ public functions (`nn.functional` re-exports them with PyTorch's signatures).
 Inputs (N, C, *spatial) or (C, *spatial) with 1-3 spatial dims are viewed as (planes, D, H, W), planes = N*C,
 with unit dims in front for 1-d and 2-d. Every variant (max, average, adaptive, lp, global) becomes one
 `Windows` table set and one of two kernels per device (max, avg). docs/semantics.md has the rules, docs/pooling.md
-the design.
+the design. The argument checks serve the functions and the nn modules' constructors alike, so that every bad
+argument is found in one place, before any kernel runs.
 
 Windows: along each spatial dim, output `o` reads the taps `first[o] + j * step` for `j < count[o]`: only taps
 inside the input, so padding never costs a bounds check in a kernel. Fixed windows (any kernel, stride, padding,
@@ -16,13 +17,14 @@ Tables always describe three dims (rows D, H, W); 1-d and 2-d pooling use leadin
 affine tap pattern that a CPU kernel turns into vector code once stride and kernel are constants.
 """
 import functools
+import math
 import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..arguments import check_bool, described, is_int
 from ..autograd import Function
-from ..arguments import as_tuple
 from ..tensor import Tensor, int64
 
 # --- windows: the one primitive every pooling is built from ------------------------------------------------------
@@ -138,30 +140,57 @@ def adaptive_windows(in_shape, out_shape):
     return combine([adaptive_dim(length, out) for length, out in zip(in_shape, out_shape)])
 
 
-# --- argument checks -------------------------------------------------------------------------------------------
-def check_input(input, dims, op):
-    """(N, C, *spatial) or (C, *spatial), non-empty C and spatial dims, floating dtype; returns batched-ness."""
+# --- argument checks: every pooling function and module checks its arguments here, before any kernel runs ------
+_INT64_MAX = 2 ** 63 - 1
+
+def _check_int64(values, name, value, op):
+    """PyTorch's sizes are int64: a larger python int is a ValueError here rather than an overflow later."""
+    if any(abs(v) > _INT64_MAX for v in values if v is not None):
+        raise ValueError(f"{op}: {name}={value!r} is beyond the int64 range")
+
+def check_input(input, dims, op, empty_channels=False):
+    """(N, C, *spatial) or (C, *spatial), float32 or float64, non-empty spatial dims; returns batched-ness. A batch
+    of 0 gives an empty result; 0 channels are allowed only where PyTorch allows them (`empty_channels`)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
     if input.ndim not in (dims + 1, dims + 2):
         raise ValueError(f"{op}: expected a {dims + 1}-d (C, *spatial) or {dims + 2}-d (N, C, *spatial) input, "
                          f"got shape {input.shape}")
-    if 0 in input.shape[-dims - 1:]:
-        raise ValueError(f"{op}: channel and spatial dims must be non-empty, got shape {input.shape}")
     if input.dtype.kind != "f":
         raise TypeError(f"{op}: input must be float32 or float64, got {input.dtype}")
+    if 0 in input.shape[-dims:] or (input.shape[-dims - 1] == 0 and not empty_channels):
+        what = "spatial" if empty_channels else "channel and spatial"
+        raise ValueError(f"{op}: {what} dims must be non-empty, got shape {input.shape}")
     return input.ndim == dims + 2
 
-def check_window(op, dims, kernel_size, stride, padding, dilation):
-    kernel = as_tuple(kernel_size, dims, "kernel_size", op)
-    stride = kernel if stride is None or stride == () or stride == [] else as_tuple(stride, dims, "stride", op)
-    padding = as_tuple(padding, dims, "padding", op)
-    dilation = as_tuple(dilation, dims, "dilation", op)
-    for name, values, low in (("kernel_size", kernel, 1), ("stride", stride, 1), ("dilation", dilation, 1),
-                              ("padding", padding, 0)):
-        if min(values) < low:
-            raise ValueError(f"{op}: {name} must be {'positive' if low else 'non-negative'}, got {values}")
-    if any(p > k // 2 for p, k in zip(padding, kernel)):
+def window_arg(value, dims, name, op):
+    """kernel_size, stride, padding or dilation as a tuple of `dims` ints: from an int, or a tuple or list of one
+    int (for every dim) or of one int per spatial dim, as PyTorch takes them."""
+    if type(value) is int and abs(value) <= _INT64_MAX:   # the common case, answered before the slower checks
+        return (value,) * dims
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if not all(is_int(v) for v in values):
+        raise TypeError(f"{op}: {name} must be an int or a tuple of ints, got {described(value)}")
+    _check_int64(values, name, value, op)
+    if len(values) not in (1, dims):
+        counts = "1 entry" if dims == 1 else f"1 entry (for every dim) or {dims} (one per spatial dim)"
+        raise ValueError(f"{op}: {name}={value!r} needs {counts}")
+    return tuple(int(v) for v in values) * (dims // len(values))
+
+def check_window(op, dims, kernel_size, stride, padding, dilation, padding_limit=True):
+    """Per-dim tuples (kernel, stride, padding, dilation). stride None (or an empty tuple) means the kernel size;
+    max and average pooling also limit padding to half the kernel (`padding_limit`)."""
+    kernel = window_arg(kernel_size, dims, "kernel_size", op)
+    no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
+    stride = kernel if no_stride else window_arg(stride, dims, "stride", op)
+    padding = window_arg(padding, dims, "padding", op)
+    dilation = window_arg(dilation, dims, "dilation", op)
+    for name, values in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
+        if min(values) < 1:
+            raise ValueError(f"{op}: {name} must be positive, got {values}")
+    if min(padding) < 0:
+        raise ValueError(f"{op}: padding must be non-negative, got {padding}")
+    if padding_limit and any(p > k // 2 for p, k in zip(padding, kernel)):
         raise ValueError(f"{op}: padding {padding} must be at most half of kernel_size {kernel}")
     return kernel, stride, padding, dilation
 
@@ -171,11 +200,93 @@ def check_output(op, spatial, kernel, stride, padding, dilation, ceil_mode):
         raise ValueError(f"{op}: output size is too small: input {spatial} with kernel_size {kernel}, stride "
                          f"{stride}, padding {padding}, dilation {dilation} gives output {out}")
 
+def check_divisor(divisor_override, op):
+    """None, or a non-zero int (negative is allowed, as in PyTorch)."""
+    if divisor_override is None:
+        return None
+    if not is_int(divisor_override):
+        raise TypeError(f"{op}: divisor_override must be an int or None, got {described(divisor_override)}")
+    _check_int64((divisor_override,), "divisor_override", divisor_override, op)
+    if divisor_override == 0:
+        raise ValueError(f"{op}: divisor_override must not be 0")
+    return int(divisor_override)
+
+def check_norm_type(norm_type, op):
+    """lp pooling's p as a float: any real number but 0 (which has no root 1/p) and NaN. inf and -inf give the
+    max and min of |x| over each window, as in PyTorch."""
+    if isinstance(norm_type, bool) or not isinstance(norm_type, numbers.Real):
+        raise TypeError(f"{op}: norm_type must be a number, got {described(norm_type)}")
+    try:
+        p = float(norm_type)
+    except OverflowError:   # an int beyond float64's range
+        raise ValueError(f"{op}: norm_type={norm_type!r} is beyond the float64 range") from None
+    if p == 0 or math.isnan(p):
+        raise ValueError(f"{op}: norm_type must be a non-zero number (inf gives the max of |x|), got {norm_type}")
+    return p
+
+def check_adaptive_size(output_size, dims, op):
+    """Adaptive pooling's output_size: one int for every dim, or a tuple of `dims` entries, each an int >= 0 or
+    None (None keeps that dim's input length)."""
+    if is_int(output_size):
+        sizes = (int(output_size),) * dims
+    elif isinstance(output_size, (tuple, list)) and all(s is None or is_int(s) for s in output_size):
+        sizes = tuple(output_size)
+    else:
+        raise TypeError(f"{op}: output_size must be an int or a tuple of ints (or None entries), got "
+                        f"{described(output_size)}")
+    _check_int64(sizes, "output_size", output_size, op)
+    if len(sizes) != dims:
+        entries = "1 entry" if dims == 1 else f"{dims} entries"
+        raise ValueError(f"{op}: output_size={output_size!r} needs {entries}, one per spatial dim")
+    if any(s is not None and s < 0 for s in sizes):
+        raise ValueError(f"{op}: output_size must be non-negative, got {output_size!r}")
+    return tuple(None if s is None else int(s) for s in sizes)
+
+def check_unpool_size(output_size, dims, op):
+    """max_unpool's output_size: None, or `dims` ints (or `dims + 2`, with N and C in front); the spatial part."""
+    if output_size is None:
+        return None
+    if not isinstance(output_size, (tuple, list)) or not all(is_int(s) for s in output_size):
+        raise TypeError(f"{op}: output_size must be None or a tuple of ints, got {described(output_size)}")
+    _check_int64(output_size, "output_size", output_size, op)
+    if len(output_size) not in (dims, dims + 2):
+        raise ValueError(f"{op}: output_size={tuple(output_size)!r} needs {dims} or {dims + 2} entries")
+    return tuple(int(s) for s in output_size[-dims:])
+
+def max_pool_arguments(op, dims, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    """Everything but the input, for the functions and for the modules' constructors."""
+    check_bool(ceil_mode, "ceil_mode", op)
+    check_bool(return_indices, "return_indices", op)
+    return check_window(op, dims, kernel_size, stride, padding, dilation)
+
+def avg_pool_arguments(op, dims, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    check_bool(ceil_mode, "ceil_mode", op)
+    check_bool(count_include_pad, "count_include_pad", op)
+    kernel, stride, padding, _ = check_window(op, dims, kernel_size, stride, padding, 1)
+    return kernel, stride, padding, check_divisor(divisor_override, op)
+
+def lp_pool_arguments(op, dims, norm_type, kernel_size, stride, ceil_mode):
+    norm_type = check_norm_type(norm_type, op)
+    check_bool(ceil_mode, "ceil_mode", op)
+    kernel, stride, _, _ = check_window(op, dims, kernel_size, stride, 0, 1)
+    return norm_type, kernel, stride
+
+def adaptive_arguments(op, dims, output_size, return_indices=False):
+    check_bool(return_indices, "return_indices", op)
+    return check_adaptive_size(output_size, dims, op)
+
+def max_unpool_arguments(op, dims, kernel_size, stride, padding):
+    kernel, stride, padding, _ = check_window(op, dims, kernel_size, stride, padding, 1, padding_limit=False)
+    return kernel, stride, padding
+
 # --- shape juggling --------------------------------------------------------------------------------------------
+def plane_count(input, dims):
+    """N * C (or C): given, never inferred, since a -1 cannot be inferred when a batch or channel count is 0."""
+    return math.prod(input.shape[:-dims])
+
 def to_planes(input, dims):
     """(N, C, *spatial) -> (N*C, D, H, W) with unit dims in front of 1-d and 2-d inputs."""
-    spatial = input.shape[-dims:]
-    return input.reshape((-1,) + (1,) * (3 - dims) + spatial)
+    return input.reshape((plane_count(input, dims),) + (1,) * (3 - dims) + input.shape[-dims:])
 
 def from_planes(output, input, dims, batched):
     lead = input.shape[:2] if batched else input.shape[:1]
@@ -199,6 +310,20 @@ class AvgPool(Function):
     def backward(self, g):
         return self.xp.avg_pool_backward(g, self.windows, self.factor), None, None
 
+class LpRoot(Function):
+    """total ** (1/p), lp pooling's last step. A window whose total is 0 passes no gradient, as in PyTorch (its
+    sign(t) * relu(|t|) step masks it): the chain rule alone would give 0 * inf = NaN there for p > 1, and a
+    gradient of 1 for p = 1."""
+    def forward(self, total, norm_type):
+        self.save_for_backward(total)
+        self.norm_type = norm_type
+        return self.xp.pow(total, 1.0 / norm_type)
+    def backward(self, g):
+        xp, (total,), p = self.xp, self.saved, self.norm_type
+        zero = xp.eq(total, 0)
+        slope = xp.mul(xp.pow(xp.where(zero, 1.0, total), 1.0 / p - 1.0), 1.0 / p)   # no 0 ** -x to warn about
+        return xp.where(zero, 0.0, xp.mul(g, slope)), None
+
 class MaxUnpool(Function):
     def forward(self, x, key, shape):
         self.key, self.input_shape = key, x.shape
@@ -210,10 +335,11 @@ class MaxUnpool(Function):
 def max_pool(input, dims, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
              return_indices=False, op="max_pool"):
     batched = check_input(input, dims, op)
-    kernel, stride, padding, dilation = check_window(op, dims, kernel_size, stride, padding, dilation)
+    kernel, stride, padding, dilation = max_pool_arguments(op, dims, kernel_size, stride, padding, dilation,
+                                                           ceil_mode, return_indices)
     spatial = input.shape[-dims:]
     check_output(op, spatial, kernel, stride, padding, dilation, ceil_mode)
-    windows = fixed_windows(spatial, kernel, stride, padding, dilation, bool(ceil_mode))
+    windows = fixed_windows(spatial, kernel, stride, padding, dilation, ceil_mode)
     if windows.has_empty_window:
         raise ValueError(f"{op}: with dilation {dilation} and padding {padding} some window of kernel_size "
                          f"{kernel} touches no input element of {spatial}; lower the dilation or padding")
@@ -228,79 +354,71 @@ def _run_max(input, dims, batched, windows, return_indices):
 def avg_pool(input, dims, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
              divisor_override=None, op="avg_pool"):
     batched = check_input(input, dims, op)
-    kernel, stride, padding, _ = check_window(op, dims, kernel_size, stride, padding, 1)
+    kernel, stride, padding, divisor = avg_pool_arguments(op, dims, kernel_size, stride, padding, ceil_mode,
+                                                          count_include_pad, divisor_override)
     spatial = input.shape[-dims:]
     check_output(op, spatial, kernel, stride, padding, (1,) * dims, ceil_mode)
-    windows = fixed_windows(spatial, kernel, stride, padding, (1,) * dims, bool(ceil_mode), bool(count_include_pad))
+    windows = fixed_windows(spatial, kernel, stride, padding, (1,) * dims, ceil_mode, count_include_pad)
     factor = windows.factor
-    if divisor_override is not None:
-        if isinstance(divisor_override, bool) or not isinstance(divisor_override, numbers.Integral):
-            raise TypeError(f"{op}: divisor_override must be an int, got {divisor_override!r}")
-        if divisor_override == 0:
-            raise ValueError(f"{op}: divisor_override must not be 0")
+    if divisor is not None:
         factor = np.ones_like(windows.factor)
-        factor[0] = divisor_override
+        factor[0] = divisor
     return _run_avg(input, dims, batched, windows, factor)
 
 def _run_avg(input, dims, batched, windows, factor):
     return from_planes(AvgPool.apply(to_planes(input, dims), windows, factor), input, dims, batched)
 
-def adaptive_output_size(output_size, spatial, op):
-    dims = len(spatial)
-    sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * dims
-    if len(sizes) != dims:
-        raise ValueError(f"{op}: output_size={output_size!r} needs {dims} entries")
-    sizes = tuple(length if size is None else size for size, length in zip(sizes, spatial))
-    if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) for s in sizes):
-        raise TypeError(f"{op}: output_size must hold ints (or None), got {output_size!r}")
-    if min(sizes) < 0:
-        raise ValueError(f"{op}: output_size must be non-negative, got {output_size!r}")
-    return tuple(int(s) for s in sizes)
+def _adaptive_windows(input, dims, output_size, op, return_indices=False):
+    """Adaptive pooling accepts 0 channels (PyTorch's adaptive_avg_pool does) and output sizes of 0."""
+    batched = check_input(input, dims, op, empty_channels=True)
+    spatial = input.shape[-dims:]
+    sizes = adaptive_arguments(op, dims, output_size, return_indices)
+    return batched, adaptive_windows(spatial, tuple(L if s is None else s for s, L in zip(sizes, spatial)))
 
 def adaptive_avg_pool(input, dims, output_size, op="adaptive_avg_pool"):
-    batched = check_input(input, dims, op)
-    spatial = input.shape[-dims:]
-    windows = adaptive_windows(spatial, adaptive_output_size(output_size, spatial, op))
+    batched, windows = _adaptive_windows(input, dims, output_size, op)
     return _run_avg(input, dims, batched, windows, windows.factor)
 
 def adaptive_max_pool(input, dims, output_size, return_indices=False, op="adaptive_max_pool"):
-    batched = check_input(input, dims, op)
-    spatial = input.shape[-dims:]
-    windows = adaptive_windows(spatial, adaptive_output_size(output_size, spatial, op))
+    batched, windows = _adaptive_windows(input, dims, output_size, op, return_indices)
     return _run_max(input, dims, batched, windows, return_indices)
 
 def lp_pool(input, dims, norm_type, kernel_size, stride=None, ceil_mode=False, op="lp_pool"):
-    """(sum over the window of x**p) ** (1/p), computed as (avg_pool(x**p) * prod(kernel)) ** (1/p)."""
-    if isinstance(norm_type, bool) or not isinstance(norm_type, numbers.Real) or not norm_type > 0:
-        raise ValueError(f"{op}: norm_type must be a positive number, got {norm_type!r}")
-    kernel = as_tuple(kernel_size, dims, "kernel_size", op)
+    """(sum over the window of x**p) ** (1/p), computed as (avg_pool(x**p) * prod(kernel)) ** (1/p); p = inf
+    and p = -inf give the max and the min of |x| over the window, as in PyTorch."""
+    check_input(input, dims, op)
+    norm_type, kernel, stride = lp_pool_arguments(op, dims, norm_type, kernel_size, stride, ceil_mode)
+    check_output(op, input.shape[-dims:], kernel, stride, (0,) * dims, (1,) * dims, ceil_mode)
+    if norm_type == math.inf:
+        return max_pool(abs(input), dims, kernel, stride, 0, 1, ceil_mode, op=op)
+    if norm_type == -math.inf:
+        return -max_pool(-abs(input), dims, kernel, stride, 0, 1, ceil_mode, op=op)
     average = avg_pool(input ** norm_type, dims, kernel, stride, 0, ceil_mode, op=op)
-    return (average * int(np.prod(kernel))) ** (1.0 / norm_type)
+    return LpRoot.apply(average * math.prod(kernel), norm_type)
 
 def max_unpool(input, indices, dims, kernel_size, stride=None, padding=0, output_size=None, op="max_unpool"):
     """Place each value at its index in a zero plane: the inverse of max_pool(..., return_indices=True)."""
     batched = check_input(input, dims, op)
-    kernel = as_tuple(kernel_size, dims, "kernel_size", op)
-    stride = kernel if stride is None else as_tuple(stride, dims, "stride", op)
-    padding = as_tuple(padding, dims, "padding", op)
-    if min(stride) < 1 or min(padding) < 0:
-        raise ValueError(f"{op}: stride must be positive and padding non-negative, got {stride} and {padding}")
-    if not isinstance(indices, Tensor) or indices.dtype != int64 or indices.shape != input.shape:
-        raise ValueError(f"{op}: indices must be an int64 Tensor of the input's shape {input.shape}, got "
-                         f"{getattr(indices, 'shape', indices)} of {getattr(indices, 'dtype', type(indices))}")
+    kernel, stride, padding = max_unpool_arguments(op, dims, kernel_size, stride, padding)
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"{op}: indices must be a Tensor, got {type(indices).__name__}")
+    if indices.dtype != int64:
+        raise TypeError(f"{op}: indices must be int64, as max pooling returns them, got {indices.dtype}")
+    if indices.shape != input.shape:
+        raise ValueError(f"{op}: indices must have the input's shape {input.shape}, got {indices.shape}")
     spatial = input.shape[-dims:]
     default = tuple((i - 1) * s - 2 * p + k for i, s, p, k in zip(spatial, stride, padding, kernel))
-    size = default
-    if output_size is not None:
-        size = tuple(output_size)[-dims:] if len(output_size) in (dims, dims + 2) else None
-        if size is None:
-            raise ValueError(f"{op}: output_size={tuple(output_size)!r} needs {dims} or {dims + 2} entries")
-        for got, want, s in zip(size, default, stride):
-            if not want - s < got < want + s:
-                raise ValueError(f"{op}: output_size {size} must lie strictly within stride {stride} of the "
-                                 f"default {default}")
-    plane = int(np.prod(size))
-    flat = indices.numpy().reshape(-1, int(np.prod(spatial)))
+    size = check_unpool_size(output_size, dims, op)
+    if size is None:
+        size = default
+    elif not all(want - s < got < want + s for got, want, s in zip(size, default, stride)):
+        raise ValueError(f"{op}: output_size {size} must lie strictly within stride {stride} of the default "
+                         f"{default}")
+    if min(size) < 1:
+        raise ValueError(f"{op}: output size {size} is too small: kernel_size {kernel}, stride {stride} and "
+                         f"padding {padding} leave no output for input {spatial}")
+    plane = math.prod(size)
+    flat = indices.numpy().reshape(plane_count(input, dims), math.prod(spatial))
     bad = flat[(flat < 0) | (flat >= plane)]
     if bad.size:
         raise ValueError(f"{op}: index {bad[0]} lies outside the output plane of size {size} ({plane} elements)")
@@ -360,6 +478,9 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return lp_pool(input, 2, norm_type, kernel_size, stride, ceil_mode, "lp_pool2d")
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return lp_pool(input, 3, norm_type, kernel_size, stride, ceil_mode, "lp_pool3d")
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     return max_unpool(input, indices, 1, kernel_size, stride, padding, output_size, "max_unpool1d")

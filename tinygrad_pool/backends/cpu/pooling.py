@@ -264,10 +264,11 @@ def max_pool(x, windows, with_indices):
     return out, indices
 
 def max_pool_backward(grad_out, indices, windows):
-    planes = grad_out.shape[0]
+    """Sizes are given, not inferred: a -1 cannot be inferred from an array without planes."""
+    planes, outputs = grad_out.shape[0], int(np.prod(windows.out_shape))
     grad_in = np.empty((planes, int(np.prod(windows.in_shape))), grad_out.dtype)
-    _max_pool_backward_kernel(np.ascontiguousarray(grad_out).reshape(planes, -1), indices.reshape(planes, -1),
-                              grad_in)
+    _max_pool_backward_kernel(np.ascontiguousarray(grad_out).reshape(planes, outputs),
+                              indices.reshape(planes, outputs), grad_in)
     return grad_in.reshape((planes,) + windows.in_shape)
 
 def avg_pool(x, windows, factor):
