@@ -1,11 +1,13 @@
 """Convolution modules with PyTorch's constructor, initialisation, padding modes and repr."""
 import math
 
+import numpy as np
+
 from ..arguments import as_tuple, check_bool, check_choice, check_int
 from ..ops.conv import padding_pairs
 from ..ops.movement import pad_mode
 from . import functional as F
-from .init import fan_in_bound, uniform
+from . import init
 from .module import Module, Parameter
 
 class _ConvNd(Module):
@@ -32,11 +34,16 @@ class _ConvNd(Module):
         padding_pairs(padding, self.kernel_size, self.stride, self.dilation, dims)   # checks padding
         self.padding = padding if isinstance(padding, str) else as_tuple(padding, dims, "padding", op)
         self.groups, self.padding_mode = groups, padding_mode
-        # PyTorch's default: kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias alike.
-        fan_in = in_channels // groups * math.prod(self.kernel_size)
-        bound = fan_in_bound(fan_in)
-        self.weight = Parameter(uniform((out_channels, in_channels // groups) + self.kernel_size, bound))
-        self.bias = Parameter(uniform((out_channels,), bound)) if bias else None
+        self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size, np.float32))
+        self.bias = Parameter(np.empty(out_channels, np.float32)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """PyTorch's default: kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias alike."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = init.default_bias_bound(self.weight)
+            init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
         conv = getattr(F, f"conv{type(self).dims}d")

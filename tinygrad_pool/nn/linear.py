@@ -1,7 +1,10 @@
 """`Linear` (y = x W^T + b), `Flatten` and `Identity`."""
+import math
+
+import numpy as np
+
 from ..arguments import check_bool, check_int
-from . import functional as F
-from .init import fan_in_bound, uniform
+from . import functional as F, init
 from .module import Module, Parameter
 
 class Linear(Module):
@@ -11,9 +14,15 @@ class Linear(Module):
         check_int(out_features, "out_features", "Linear", minimum=0)
         check_bool(bias, "bias", "Linear")
         self.in_features, self.out_features = in_features, out_features
-        bound = fan_in_bound(in_features)
-        self.weight = Parameter(uniform((out_features, in_features), bound))
-        self.bias = Parameter(uniform((out_features,), bound)) if bias else None
+        self.weight = Parameter(np.empty((out_features, in_features), np.float32))
+        self.bias = Parameter(np.empty(out_features, np.float32)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = init.default_bias_bound(self.weight)
+            init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
