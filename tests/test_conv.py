@@ -1,5 +1,6 @@
-"""Convolution against a naive loop reference, finite-difference gradients, errors, padding modes, modules,
-CUDA agreement and PyTorch as an extra oracle."""
+"""Convolution against a naive loop reference, finite-difference gradients, errors, empty batches and channels,
+padding with infinite values, padding modes, modules, CUDA agreement and PyTorch as an extra oracle. Special values
+on every kernel path: test_conv_special_values.py."""
 import itertools
 import math
 
@@ -80,6 +81,15 @@ def test_conv_gradients_match_finite_differences(device, name, fn, xs, ws, bs):
     inputs = [Tensor(rng.standard_normal(s), dtype=tp.float64, requires_grad=True, device=device) for s in (xs, ws, bs)]
     assert gradcheck(fn, inputs)
 
+@pytest.mark.parametrize("name,fn,xs,ws,bs", GRAD_CASES, ids=[c[0] for c in GRAD_CASES])
+def test_the_definitions_loops_match_finite_differences(monkeypatch, name, fn, xs, ws, bs):
+    """The CPU's exact loops, which recompute what the fast kernels may get wrong with inf or NaN, run alone."""
+    from tinygrad_pool.backends.cpu import conv as cpu_conv
+    monkeypatch.setattr(cpu_conv, "choose_path", lambda *shapes: "exact")
+    rng = np.random.default_rng(0)
+    inputs = [Tensor(rng.standard_normal(s), dtype=tp.float64, requires_grad=True) for s in (xs, ws, bs)]
+    assert gradcheck(fn, inputs)
+
 @pytest.mark.parametrize("path", ["winograd", "direct"])
 @settings(max_examples=30)
 @given(data=st.data())
@@ -154,6 +164,12 @@ ERRORS = [
     (lambda x, w: F.conv2d(x.double(), w), TypeError, "float64.*float32|share one dtype"),
     (lambda x, w: F.conv2d(x.long(), w), TypeError, "int64"),
     (lambda x, w: F.conv2d(x, w, stride=(1, 1, 1)), ValueError, "stride=.*2 entries"),
+    (lambda x, w: F.conv2d(x, Tensor(np.zeros((0, 3, 3, 3), np.float32), device=x.device)), ValueError,
+     r"weight \(0, 3, 3, 3\) has 0 output channels"),
+    (lambda x, w: F.conv2d(x, Tensor(np.zeros((4, 3, 0, 3), np.float32), device=x.device)), ValueError,
+     r"kernel size must be positive, got weight \(4, 3, 0, 3\)"),
+    (lambda x, w: F.conv2d(Tensor(np.zeros((2, 3, 0, 5), np.float32), device=x.device), w, padding=1), ValueError,
+     r"input \(2, 3, 0, 5\) has an empty spatial dim"),
 ]
 
 @pytest.mark.parametrize("call,error,message", ERRORS, ids=range(len(ERRORS)))
@@ -162,6 +178,90 @@ def test_invalid_convolutions_raise_clear_errors(device, call, error, message):
     w = Tensor(np.ones((4, 3, 3, 3), np.float32), device=device)
     with pytest.raises(error, match=message):
         call(x, w)
+
+ZERO_SIZE_CASES = [   # (x shape, w shape, groups): no sample, or no input channel (and none per group)
+    ((0, 2), (3, 2), 1), ((2, 0), (3, 0), 1), ((2, 0), (4, 0), 2), ((0, 4), (4, 2), 2),
+]
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@pytest.mark.parametrize("x_lead,w_lead,groups", ZERO_SIZE_CASES, ids=range(len(ZERO_SIZE_CASES)))
+@pytest.mark.parametrize("kernel,padding", [(3, 0), (3, 1), (2, 1)])
+def test_convolutions_with_no_sample_or_no_input_channel(device, dims, x_lead, w_lead, groups, kernel, padding):
+    """With no input channel every output is an empty sum: its bias (PyTorch returns an output with no channels
+    instead). With no sample the output is empty. Either way the gradients are zeros: of x's shape (empty), of w's,
+    and grad_out summed for the bias."""
+    if SIMULATED and device == "cuda" and dims == 3:
+        pytest.skip("the simulator runs the 1-d and 2-d cases")
+    x = Tensor(np.zeros(x_lead + (4,) * dims, np.float32), requires_grad=True, device=device)
+    w = Tensor(np.ones(w_lead + (kernel,) * dims, np.float32), requires_grad=True, device=device)
+    b = Tensor(np.arange(1, w_lead[0] + 1, dtype=np.float32), requires_grad=True, device=device)
+    out = getattr(F, f"conv{dims}d")(x, w, b, padding=padding, groups=groups)
+    out_shape = (x_lead[0], w_lead[0]) + (4 + 2 * padding - kernel + 1,) * dims
+    assert out.shape == out_shape
+    np.testing.assert_array_equal(out.numpy(), np.broadcast_to(b.numpy().reshape((-1,) + (1,) * dims), out_shape))
+    g = np.random.default_rng(0).standard_normal(out_shape).astype(np.float32)
+    out.backward(Tensor(g, device=device))
+    assert x.grad.shape == x.shape and not x.grad.numpy().any()
+    assert w.grad.shape == w.shape and not w.grad.numpy().any()
+    np.testing.assert_allclose(b.grad.numpy(), g.sum(axis=(0,) + tuple(range(2, 2 + dims))), rtol=1e-5)
+
+def test_a_module_without_input_channels_gives_its_bias():
+    module = tp.nn.Conv2d(0, 4, 3)
+    out = module(tp.zeros(2, 0, 7, 7))
+    assert out.shape == (2, 4, 5, 5) and (out.numpy() == module.bias.numpy().reshape(4, 1, 1)).all()
+    unbatched = F.conv1d(tp.zeros(0, 5), tp.zeros(3, 0, 2), tp.ones(3))
+    assert unbatched.shape == (3, 4) and (unbatched.numpy() == 1).all()
+
+def test_pytorch_agrees_on_an_empty_batch():
+    torch = pytest.importorskip("torch")
+    x, w, b = np.zeros((0, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.ones(3)
+    leaves = [Tensor(a, requires_grad=True) for a in (x, w, b)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    ours = F.conv2d(*leaves, padding=1)
+    reference = torch.nn.functional.conv2d(*theirs, padding=1)
+    assert ours.shape == tuple(reference.shape)
+    ours.sum().backward()
+    reference.sum().backward()
+    for leaf, their in zip(leaves, theirs):
+        np.testing.assert_array_equal(leaf.grad.numpy(), their.grad.numpy())
+
+@pytest.mark.parametrize("x_shape,w_shape,padding", [((2, 4, 6, 5), (5, 4, 3, 3), 1), ((2, 1, 6, 5), (3, 1, 3, 3), 1),
+                                                     ((2, 2, 6, 5), (3, 2, 2, 2), 1), ((2, 2, 7), (3, 2, 3), 2)],
+                         ids=["winograd", "direct", "im2col", "im2col-1d"])
+def test_finite_values_never_reach_the_exact_loops(monkeypatch, x_shape, w_shape, padding):
+    """The fast kernels' finiteness check finds nothing to recompute, so the definition's loops stay unused."""
+    from tinygrad_pool.backends.cpu import conv as cpu_conv
+
+    def unused(*args):
+        raise AssertionError("the exact loops ran for finite values")
+    for name in ("_exact_outputs", "_exact_input_grad", "_exact_weight_grad"):
+        monkeypatch.setattr(cpu_conv, name, unused)
+    rng = np.random.default_rng(0)
+    x, w = (Tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True) for s in (x_shape, w_shape))
+    getattr(F, f"conv{len(x_shape) - 2}d")(x, w, padding=padding).sum().backward()
+
+def test_padded_taps_add_no_terms_on_every_device(device):
+    """An inf weight whose tap reads only padding at an output, and an inf grad_out at an output whose taps partly
+    read padding: the padding is no term of the sums, so those outputs and weight taps stay finite."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 2, 4, 5)).astype(np.float32)
+    w = rng.standard_normal((3, 2, 3, 3)).astype(np.float32)
+    w[0, 1, 0, 2] = np.inf   # reads x[oh - 1, ow + 1]: padding in the top row and the last column
+    g = np.ones((2, 3, 4, 5), np.float32)
+    g[1, 2, 0, 0] = -np.inf  # output (0, 0) reads padding through taps (0, *) and (*, 0)
+    xt, wt = Tensor(x, requires_grad=True, device=device), Tensor(w, requires_grad=True, device=device)
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = F.conv2d(xt, wt, padding=1, groups=1)
+        out.backward(Tensor(g, device=device))
+    expected = naive_conv(x.astype(np.float64), w.astype(np.float64), None, (1, 1), [(1, 1)] * 2, (1, 1), 1)
+    np.testing.assert_array_equal(np.isinf(out.numpy()), np.isinf(expected))
+    assert np.isfinite(out.numpy()[:, 0, 0]).all() and np.isfinite(out.numpy()[:, 0, :, -1]).all()
+    assert np.isinf(out.numpy()[:, 0, 1:, :-1]).all() and not np.isnan(out.numpy()).any()
+    grad_w = wt.grad.numpy()
+    assert np.isinf(grad_w[2, :, 1:, 1:]).all() and np.isfinite(grad_w[2, :, 0]).all()
+    assert np.isfinite(grad_w[2, :, :, 0]).all() and np.isfinite(grad_w[:2]).all()
+    grad_x = xt.grad.numpy()
+    assert not np.isnan(grad_x[0]).any() and np.isinf(grad_x[0, 1, :-1, 1:]).all() and np.isfinite(grad_x[0, 0]).all()
 
 @pytest.mark.parametrize("mode,expected_right", [("reflect", [5, 4, 3]), ("replicate", [5, 5, 5]),
                                                   ("circular", [5, 1, 2])])

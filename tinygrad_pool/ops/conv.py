@@ -3,7 +3,8 @@
 The general method is im2col + matmul. Forward: columns = im2col(x) of shape (C*K, N*O); per group
 out_g = W_g @ columns_g; then bias. Backward: grad_W_g = grad_out_g @ columns_g^T, grad_columns_g = W_g^T @ grad_out_g,
 grad_x = col2im(grad_columns), grad_bias = sum of grad_out. On the CPU, 3x3 stride-1 layers take Winograd's F(2x2, 3x3)
-or, with few channels, a direct loop. See docs/convolution.md and docs/semantics.md.
+or, with few channels, a direct loop. The padding is no term of any sum: the backends recompute from the definition
+the inf and NaN values those methods could get wrong. See docs/convolution.md and docs/semantics.md.
 """
 import numbers
 from dataclasses import dataclass
@@ -48,6 +49,9 @@ def check(input, weight, bias, stride, padding, dilation, groups, dims):
     if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
     channels, out_channels = input.shape[-dims - 1], weight.shape[0]
+    if out_channels == 0:
+        raise ValueError(f"{op}: weight {weight.shape} has 0 output channels; expected at least one per group "
+                         f"(groups={groups})")
     if channels % groups or out_channels % groups:
         raise ValueError(f"{op}: groups={groups} must divide input channels {channels} and output channels "
                          f"{out_channels} (weight {weight.shape})")
@@ -61,8 +65,13 @@ def check(input, weight, bias, stride, padding, dilation, groups, dims):
     if min(stride) < 1 or min(dilation) < 1:
         raise ValueError(f"{op}: stride and dilation must be positive, got stride {stride}, dilation {dilation}")
     kernel = weight.shape[2:]
+    if min(kernel) < 1:
+        raise ValueError(f"{op}: kernel size must be positive, got weight {weight.shape}")
     pairs = padding_pairs(padding, kernel, stride, dilation, dims)
     spatial = input.shape[-dims:]
+    if min(spatial) == 0 and input.shape[-dims - 1] and (input.ndim == dims + 1 or input.shape[0]):
+        raise ValueError(f"{op}: input {input.shape} has an empty spatial dim; only the batch or the channels "
+                         f"may be 0")
     for length, k, d, (left, right) in zip(spatial, kernel, dilation, pairs):
         if d * (k - 1) + 1 > length + left + right:
             raise ValueError(f"{op}: kernel {kernel} (dilation {dilation}) is larger than the padded input "

@@ -19,6 +19,18 @@ there is padding) and let output position (od, oh, ow) sit at column (od * PH + 
 were as wide as the padded input. Then every row of the columns is one contiguous slice of the flat sample,
 copied in one go instead of OH short pieces, and col2im adds one contiguous slice back. The extra columns (ow >= OW)
 are computed and dropped in the forward pass, and hold zeros of grad_out in the backward pass, so they add nothing.
+
+Nothing, that is, while they multiply finite values. The definition sums x * w over the taps that fall inside the
+input: the padding is no term of it, and neither are the extra wide columns. Here a padded zero times an infinite
+weight (forward, input gradient) and a zero of the padding or of an extra column times an inf or NaN of grad_out or
+of the input (weight gradient) are NaN. So when a weight is not finite, or a weight gradient comes out with an inf
+or NaN, the rows that hold an inf or NaN are recomputed from the definition by plain loops (`_exact_outputs`,
+`_exact_input_grad`, `_exact_weight_grad`, float64 sums). Winograd's kernels check what they write instead (its
+transforms give inf - inf even without padding). A value that came out finite met no inf or NaN, so it is the
+definition's sum up to rounding; an inf or NaN is the definition's: the right sign of inf, and NaN only where a
+term is NaN (0 * inf among them) or +inf meets -inf. Where finite terms overflow, the result depends on the order
+of the additions, as in any floating-point sum. The checks read the weights or a small gradient, or a sample still
+in cache: they cost nothing measurable.
 """
 import functools
 from typing import NamedTuple
@@ -29,7 +41,7 @@ from numba import get_num_threads, njit, prange
 from .compile import split_index
 from .direct import conv3x3_direct, conv3x3_direct_backward
 from .memory import keep_freed_memory
-from .winograd import conv3x3, conv3x3_backward
+from .winograd import all_finite, conv3x3, conv3x3_backward
 
 @njit(cache=True)
 def _valid_range(tap_offset, stride, count, length):
@@ -266,53 +278,202 @@ def _plan(x, out_channels, geometry, span):
     chunk = max(1, min(-(-x.shape[0] // workers), CHUNK_ELEMENTS // max(per_sample, 1)))
     return chunk, workers
 
-def _kernels_3x3(geometry, groups, in_shape, w_shape):
-    """(forward, backward) of the kernels that compute a 2-d 3x3 convolution with stride 1, no dilation,
-    one group and at most 2 of padding on each side: Winograd's with at least 4 channels in and out, else the
-    direct ones (for few channels BLAS has too little to do); None for any other convolution, which goes to im2col."""
-    kernel, stride, pad, dilation, out_shape = (geometry.kernel, geometry.stride, geometry.padding,
-                                                geometry.dilation, geometry.out_shape)
-    if not (tuple(kernel) == (1, 3, 3) and tuple(stride) == (1, 1, 1) and tuple(dilation) == (1, 1, 1)
-            and groups == 1 and pad[0] == 0 and in_shape[0] == out_shape[0] == 1
-            and all(0 <= pad[i] <= 2 and 0 <= out_shape[i] + 2 - in_shape[i] - pad[i] <= 2 for i in (1, 2))):
-        return None
-    if min(w_shape[:2]) >= 4:
-        return conv3x3, conv3x3_backward
-    return conv3x3_direct, conv3x3_direct_backward
-
-def conv_forward(x, w, bias, geometry, groups):
-    """x (N, C, D, H, W), w (C_out, C/G, KD, KH, KW), bias (C_out,) or None -> (N, C_out, OD, OH, OW).
-    `geometry` is an ops.conv.ConvGeometry."""
-    keep_freed_memory()
-    kernels = _kernels_3x3(geometry, groups, x.shape[2:], w.shape)
-    if kernels:
-        return kernels[0](x[:, :, 0], w[:, :, 0], bias, geometry.padding[1:], geometry.out_shape[1:])[:, :, None]
+def _im2col_forward(x, w, bias, geometry, groups):
+    """out (N, C_out, OD, OH, OW) by im2col and one product per group."""
     layout = _layout(geometry)
-    x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], -1)
-    bias = np.zeros(0, x.dtype) if bias is None else np.ascontiguousarray(bias)
+    x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], w[0].size)
     out = np.empty((x.shape[0], w.shape[0], layout.column_of.size), x.dtype)
     if out.size:
         chunk, workers = _plan(x, w.shape[0], geometry, layout.span)
-        _conv_forward(x, w2, bias, groups, chunk, workers, *layout, out)
+        _conv_forward(x, w2, _bias_entries(bias, x.dtype), groups, chunk, workers, *layout, out)
     return out.reshape(out.shape[:2] + tuple(geometry.out_shape))
+
+def _im2col_backward(x, w, grad_out, geometry, groups, need_input, need_weight):
+    """(grad_x or None, grad_w or None) by im2col, for a non-empty x and grad_out."""
+    layout = _layout(geometry)
+    x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], w[0].size)
+    g = np.ascontiguousarray(grad_out).reshape(grad_out.shape[:2] + (grad_out[0, 0].size,))
+    rows, per_group = w2.shape[1], w2.shape[0] // groups
+    grad_x = np.zeros(x.shape if need_input else (0,) * 5, x.dtype)
+    chunk, workers = _plan(x, w.shape[0], geometry, layout.span)
+    grad_w_t = np.zeros((workers, groups, rows, per_group) if need_weight else (0, 0, 0, 0), x.dtype)
+    _conv_backward(x, w2, g, groups, chunk, workers, *layout, grad_x, grad_w_t)
+    grad_w = grad_w_t.sum(axis=0).transpose(0, 2, 1).reshape(w.shape) if need_weight else None
+    return (grad_x if need_input else None), grad_w
+
+# --- the definition, for the values that a fast kernel may have left wrong -------------------------------------------
+
+@njit(cache=True, inline="always")
+def _tap_index(o, j, stride, pad, dilation, length):
+    """The input index that output o's tap j reads along one dim, or -1 where it falls in the padding."""
+    i = o * stride - pad + j * dilation
+    return i if 0 <= i < length else -1
+
+@njit(cache=True, inline="always")
+def _reader(i, j, stride, pad, dilation, count):
+    """The output (of `count`) whose tap j reads input i along one dim, or -1 where none does."""
+    t = i + pad - j * dilation
+    return t // stride if 0 <= t < count * stride and t % stride == 0 else -1
+
+@njit(parallel=True, cache=True)
+def _exact_outputs(x, w, bias, groups, kernel, stride, pad, dilation, out):
+    """Each row out[n, o, od, oh] (along OW) that holds an inf or NaN, recomputed from the definition: the sum of
+    x * w over the taps that fall inside x, in float64 from +0.0, plus the bias (when it has entries)."""
+    n_samples, out_channels, od_n, oh_n, ow_n = out.shape
+    depth, height, width = x.shape[2], x.shape[3], x.shape[4]
+    per_group_in, per_group_out = w.shape[1], out_channels // groups
+    for row in prange(n_samples * out_channels * od_n * oh_n):
+        n, o, od, oh = split_index(row, out_channels, od_n, oh_n)
+        target = out[n, o, od, oh]
+        if all_finite(target):
+            continue
+        first, total = o // per_group_out * per_group_in, np.zeros(ow_n)
+        for c in range(per_group_in):
+            for jd in range(kernel[0]):
+                d = _tap_index(od, jd, stride[0], pad[0], dilation[0], depth)
+                for jh in range(kernel[1] if d >= 0 else 0):
+                    h = _tap_index(oh, jh, stride[1], pad[1], dilation[1], height)
+                    for jw in range(kernel[2] if h >= 0 else 0):
+                        offset = jw * dilation[2] - pad[2]
+                        low, high = _valid_range(offset, stride[2], ow_n, width)
+                        weight, source = float(w[o, c, jd, jh, jw]), x[n, first + c, d, h]
+                        for ow in range(low, high):
+                            total[ow] += weight * source[ow * stride[2] + offset]
+        for ow in range(ow_n):
+            target[ow] = total[ow] + (float(bias[o]) if bias.size else 0.0)
+
+@njit(parallel=True, cache=True)
+def _exact_input_grad(w, grad_out, groups, kernel, stride, pad, dilation, grad_x):
+    """Each row grad_x[n, c, d, h] (along W) that holds an inf or NaN, recomputed from the definition: the sum of
+    grad_out * w over the (output, tap) pairs that read each input element, in float64."""
+    n_samples, channels, depth, height, width = grad_x.shape
+    od_n, oh_n, ow_n = grad_out.shape[2], grad_out.shape[3], grad_out.shape[4]
+    per_group_in, per_group_out = w.shape[1], grad_out.shape[1] // groups
+    for row in prange(n_samples * channels * depth * height):
+        n, c, d, h = split_index(row, channels, depth, height)
+        target = grad_x[n, c, d, h]
+        if all_finite(target):
+            continue
+        first, k, total = c // per_group_in * per_group_out, c % per_group_in, np.zeros(width)
+        for o in range(first, first + per_group_out):
+            for jd in range(kernel[0]):
+                od = _reader(d, jd, stride[0], pad[0], dilation[0], od_n)
+                for jh in range(kernel[1] if od >= 0 else 0):
+                    oh = _reader(h, jh, stride[1], pad[1], dilation[1], oh_n)
+                    for jw in range(kernel[2] if oh >= 0 else 0):
+                        offset = jw * dilation[2] - pad[2]
+                        low, high = _valid_range(offset, stride[2], ow_n, width)
+                        weight, source = float(w[o, k, jd, jh, jw]), grad_out[n, o, od, oh]
+                        for ow in range(low, high):
+                            total[ow * stride[2] + offset] += float(source[ow]) * weight
+        for i in range(width):
+            target[i] = total[i]
+
+@njit(parallel=True, cache=True)
+def _exact_weight_grad(x, grad_out, groups, kernel, stride, pad, dilation, grad_w):
+    """Each filter grad_w[o, c] that holds an inf or NaN, recomputed from the definition: the sum of grad_out * x
+    over the samples and outputs whose tap reads inside x, in float64."""
+    n_samples, out_channels, od_n, oh_n, ow_n = grad_out.shape
+    depth, height, width = x.shape[2], x.shape[3], x.shape[4]
+    per_group_in, per_group_out = grad_w.shape[1], out_channels // groups
+    for f in prange(out_channels * per_group_in):
+        o, c = f // per_group_in, f % per_group_in
+        taps, channel = grad_w[o, c], o // per_group_out * per_group_in + c
+        if all_finite(taps):
+            continue
+        for t in range(taps.size):
+            _, jd, jh, jw = split_index(t, kernel[0], kernel[1], kernel[2])
+            offset = jw * dilation[2] - pad[2]
+            low, high = _valid_range(offset, stride[2], ow_n, width)
+            total = 0.0
+            for n in range(n_samples):
+                for od in range(od_n):
+                    d = _tap_index(od, jd, stride[0], pad[0], dilation[0], depth)
+                    for oh in range(oh_n if d >= 0 else 0):
+                        h = _tap_index(oh, jh, stride[1], pad[1], dilation[1], height)
+                        if h >= 0:
+                            g, source = grad_out[n, o, od, oh], x[n, channel, d, h]
+                            for ow in range(low, high):
+                                total += float(g[ow]) * float(source[ow * stride[2] + offset])
+            taps[jd, jh, jw] = total
+
+# --- choosing the kernels --------------------------------------------------------------------------------------------
+
+def choose_path(geometry, groups, in_shape, w_shape):
+    """The kernels for a convolution of x (N, C, D, H, W) = `in_shape` with w `w_shape`. A 2-d 3x3 convolution
+    with stride 1, no dilation, one group and at most 2 of padding on each side takes 'winograd' with at least 4
+    channels in and out, else 'direct' (for few channels BLAS has too little to do); one without input channels
+    takes 'exact', the definition's loops (its outputs are the bias, or 0); any other 'im2col'. 'exact' and
+    'im2col' serve every convolution, so tests may replace this function to run either."""
+    kernel, stride, pad, dilation, out_shape = (geometry.kernel, geometry.stride, geometry.padding,
+                                                geometry.dilation, geometry.out_shape)
+    if w_shape[1] == 0:
+        return "exact"
+    if not (tuple(kernel) == (1, 3, 3) and tuple(stride) == (1, 1, 1) and tuple(dilation) == (1, 1, 1)
+            and groups == 1 and pad[0] == 0 and in_shape[2] == out_shape[0] == 1
+            and all(0 <= pad[i] <= 2 and 0 <= out_shape[i] + 2 - in_shape[2 + i] - pad[i] <= 2 for i in (1, 2))):
+        return "im2col"
+    return "winograd" if min(w_shape[:2]) >= 4 else "direct"
+
+def _bias_entries(bias, dtype):
+    """The bias as the kernels take it: its entries, or none."""
+    return np.zeros(0, dtype) if bias is None else np.ascontiguousarray(bias)
+
+def _with_depth(a):
+    """A 2-d kernel's (N, C, H, W) result with the unit depth dim the backend's arrays have, or None."""
+    return None if a is None else a.reshape(a.shape[:2] + (1,) + a.shape[2:])
+
+def conv_forward(x, w, bias, geometry, groups):
+    """x (N, C, D, H, W), w (C_out, C/G, KD, KH, KW), bias (C_out,) or None -> (N, C_out, OD, OH, OW).
+    `geometry` is an ops.conv.ConvGeometry. Outputs that a fast path may have left wrong come from the definition."""
+    keep_freed_memory()
+    path = choose_path(geometry, groups, x.shape, w.shape)
+    # recheck: whether the values that came out inf or NaN may differ from the definition's. Winograd's transforms
+    # can make NaN of any inf; the other kernels only multiply padded zeros by the weights.
+    if path == "winograd":
+        out, finite = conv3x3(x[:, :, 0], w[:, :, 0], bias, geometry.padding[1:], geometry.out_shape[1:])
+        out, recheck = _with_depth(out), not finite
+    elif path == "direct":
+        out = _with_depth(conv3x3_direct(x[:, :, 0], w[:, :, 0], bias, geometry.padding[1:], geometry.out_shape[1:]))
+        recheck = not np.isfinite(w).all()
+    elif path == "im2col":
+        out, recheck = _im2col_forward(x, w, bias, geometry, groups), not np.isfinite(w).all()
+    else:
+        out, recheck = np.full((x.shape[0], w.shape[0]) + tuple(geometry.out_shape), np.nan, x.dtype), True
+    if recheck:
+        layout = _layout(geometry)
+        _exact_outputs(np.ascontiguousarray(x), np.ascontiguousarray(w), _bias_entries(bias, x.dtype), groups,
+                       layout.kernel, layout.stride, layout.pad, layout.dilation, out)
+    return out
 
 def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, need_bias):
     """(grad_x, grad_w, grad_bias) of conv_forward; None for a gradient that is not needed. A 3x3 convolution
-    that the Winograd or direct kernels serve gets both gradients from them."""
-    kernels = _kernels_3x3(geometry, groups, x.shape[2:], w.shape)
-    if kernels:
-        grads = kernels[1](x[:, :, 0], w[:, :, 0], grad_out[:, :, 0], geometry.padding[1:], need_input, need_weight)
-        grad_x, grad_w = (None if grad is None else grad[:, :, None] for grad in grads)
-        return grad_x, grad_w, (grad_out.sum(axis=(0, 2, 3, 4)) if need_bias else None)
+    that the Winograd or direct kernels serve gets both gradients from them. As in the forward, gradient values
+    that a fast path may have left wrong come from the definition."""
+    grad_bias = grad_out.sum(axis=(0, 2, 3, 4)) if need_bias else None
+    if x.size == 0 or grad_out.size == 0:   # no sample or no input channel: the sums have no terms
+        return (np.zeros_like(x) if need_input else None), (np.zeros_like(w) if need_weight else None), grad_bias
+    if not (need_input or need_weight):
+        return None, None, grad_bias
+    path = choose_path(geometry, groups, x.shape, w.shape)
+    recheck_x = not np.isfinite(w).all()   # as in the forward; the weight gradient is checked whole below
+    if path == "winograd":
+        grad_x, finite, grad_w = conv3x3_backward(x[:, :, 0], w[:, :, 0], grad_out[:, :, 0], geometry.padding[1:],
+                                                  need_input, need_weight)
+        grad_x, grad_w, recheck_x = _with_depth(grad_x), _with_depth(grad_w), not finite
+    elif path == "direct":
+        grad_x, grad_w = (_with_depth(grad) for grad in conv3x3_direct_backward(
+            x[:, :, 0], w[:, :, 0], grad_out[:, :, 0], geometry.padding[1:], need_input, need_weight))
+    elif path == "im2col":
+        grad_x, grad_w = _im2col_backward(x, w, grad_out, geometry, groups, need_input, need_weight)
+    else:
+        grad_x, recheck_x = (np.full(x.shape, np.nan, x.dtype) if need_input else None), True
+        grad_w = np.full(w.shape, np.nan, x.dtype) if need_weight else None
     layout = _layout(geometry)
-    x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], -1)
-    g = np.ascontiguousarray(grad_out).reshape(grad_out.shape[0], grad_out.shape[1], -1)
-    rows, per_group = w2.shape[1], w2.shape[0] // groups
-    grad_x = np.zeros(x.shape if need_input else (0,) * 5, x.dtype)
-    chunk, workers = _plan(x, w.shape[0], geometry, layout.span) if g.size else (1, 1)
-    grad_w_t = np.zeros((workers, groups, rows, per_group) if need_weight else (0, 0, 0, 0), x.dtype)
-    if g.size and (need_input or need_weight):
-        _conv_backward(x, w2, g, groups, chunk, workers, *layout, grad_x, grad_w_t)
-    grad_w = grad_w_t.sum(axis=0).transpose(0, 2, 1).reshape(w.shape) if need_weight else None
-    grad_bias = g.sum(axis=(0, 2)) if need_bias else None
-    return (grad_x if need_input else None), grad_w, grad_bias
+    taps = (layout.kernel, layout.stride, layout.pad, layout.dilation)
+    if need_input and recheck_x:
+        _exact_input_grad(np.ascontiguousarray(w), np.ascontiguousarray(grad_out), groups, *taps, grad_x)
+    if need_weight and not np.isfinite(grad_w).all():
+        grad_w = np.ascontiguousarray(grad_w)
+        _exact_weight_grad(np.ascontiguousarray(x), np.ascontiguousarray(grad_out), groups, *taps, grad_w)
+    return grad_x, grad_w, grad_bias

@@ -19,6 +19,10 @@ loop over a whole plane vectorises once every tap is a contiguous run at a fixed
 The shifted layout copies each input channel three times and each output channel never; the wide one copies each
 input channel once and each output channel once more. So each convolution takes the one that copies the side
 with fewer channels.
+
+Both layouts multiply the zero padding like any input, and a padded zero times an infinite weight is NaN where the
+definition has no term at all; conv.py recomputes those values when a weight is inf or NaN. A sum of zeros is
++0.0, as in the other kernels: a bias of -0.0 starts the sums as +0.0 does.
 """
 import numpy as np
 from numba import get_num_threads, njit, prange
@@ -91,15 +95,15 @@ def _conv_shifted(x, w, bias, pad_h, pad_w, workers, out):
         for n in range(worker, n_samples, workers):
             _shift_sample(x, n, pad_h, pad_w, shifted)
             for o in range(0, out_channels - 1, 2):
-                w_start = bias[o] if bias.size else zero
-                v_start = bias[o + 1] if bias.size else zero
+                w_start = bias[o] + zero if bias.size else zero
+                v_start = bias[o + 1] + zero if bias.size else zero
                 for c in range(channels):
                     _taps_pair(shifted[c], w[o, c], w[o + 1, c], w_start, v_start, c == 0, planes[n, o],
                                planes[n, o + 1])
             if out_channels % 2:
                 o = out_channels - 1
                 for c in range(channels):
-                    _taps(shifted[c], w[o, c], bias[o] if bias.size else zero, c == 0, planes[n, o])
+                    _taps(shifted[c], w[o, c], bias[o] + zero if bias.size else zero, c == 0, planes[n, o])
 
 @njit(cache=True, fastmath={"reassoc", "contract"})   # reassoc: the nine sums may be vectorised
 def _tap_products(shifted, g, grad_w):
@@ -175,7 +179,7 @@ def _conv_wide(x, w, bias, pad_h, pad_w, workers, out):
         for n in range(worker, n_samples, workers):
             _copy_sample(x, n, pad_h, pad_w, row, padded)
             for o in range(out_channels):
-                acc[:] = bias[o] if bias.size else 0
+                acc[:] = bias[o] + 0 if bias.size else 0
                 for c in range(channels):
                     _accumulate_taps(padded[c], w[o, c], row, acc)
                 for h in range(out_h):

@@ -22,9 +22,25 @@ dM[k] = (A dY A^T)[k]. Y is linear in U, so dL/dU[k] = sum over tiles of dM[k]^T
 (C_out, tiles) @ (tiles, C_in) per block, summed over the batch, then dL/dg = G^T (dL/dU) G per filter, the adjoint
 of the filter transform. Y is linear in V too, so dL/dV[k] = dM[k] U[k], and each tile adds B (dL/dV) B^T, the
 adjoint of the input transform, into the patch it read.
+
+The transforms add and subtract inputs, so one inf among them gives inf - inf = NaN where the definition has +-inf,
+and huge finite values can overflow in them; the zero padding is multiplied too. So the kernels check each sample
+they write while it is in cache (`all_finite`) and return whether all were finite; conv.py recomputes the values
+that are not from the definition. (Counting inside the output loops instead measured slower: it keeps them from
+vectorising as well.) A value that came out finite met no inf or NaN; its rounding, as for any fast convolution
+algorithm, is relative to the magnitudes of its tile's inputs and of the whole filter.
 """
 import numpy as np
 from numba import get_num_threads, njit, prange
+
+@njit(cache=True)
+def all_finite(a):
+    """Whether every entry of the contiguous array `a` is finite, as a count that vectorises."""
+    flat = a.reshape(a.size)
+    count = 0
+    for i in range(flat.size):
+        count += np.isfinite(flat[i])
+    return count == flat.size
 
 @njit(cache=True)
 def _times_g(a, out):
@@ -162,10 +178,10 @@ def _block_arrays(tiles, channels, out_channels, dtype):
     return np.empty((16, rows, channels), dtype), np.empty((16, rows, out_channels), dtype)
 
 @njit(parallel=True, cache=True)
-def _winograd_conv(x, ut, bias, pad_h, pad_w, workers, out):
+def _winograd_conv(x, ut, bias, pad_h, pad_w, workers, out, finite):
     """out (N, C_out, OH, OW) = the 3x3 stride-1 convolution of x (N, C, H, W) padded by (pad_h, pad_w), for
-    ut[k] = U[k]^T (C, C_out). One worker per core takes every workers-th sample; blocks of tile rows keep their
-    v and m in its cache."""
+    ut[k] = U[k]^T (C, C_out); finite[worker] = whether all that worker wrote is finite. One worker per core takes
+    every workers-th sample; blocks of tile rows keep their v and m in its cache."""
     n_samples, channels = x.shape[0], x.shape[1]
     out_channels, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
     tiles_h, tiles_w = (out_h + 1) // 2, (out_w + 1) // 2
@@ -174,6 +190,7 @@ def _winograd_conv(x, ut, bias, pad_h, pad_w, workers, out):
         padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
         v, m = _block_arrays(block_rows * tiles_w, channels, out_channels, x.dtype)
         z = np.empty((4, block_rows * tiles_w, out_channels), x.dtype)
+        finite[worker] = True
         for n in range(worker, n_samples, workers):
             _copy_channels_last(x[n], pad_h, pad_w, padded)
             for first_row in range(0, tiles_h, block_rows):
@@ -184,6 +201,7 @@ def _winograd_conv(x, ut, bias, pad_h, pad_w, workers, out):
                     np.dot(v[k, :tiles], ut[k], m[k, :tiles])
                 _output_transform(m, tiles, bias, z)
                 _store_tiles(z, tiles_w, out[n, :, 2 * first_row:min(2 * (first_row + rows), out_h)])
+            finite[worker] &= all_finite(out[n])
 
 @njit(cache=True)
 def _gradient_transform(g, first_row, rows, tiles_w, gy):
@@ -239,11 +257,12 @@ def _input_transform_adjoint(dv, tiles_h, tiles_w, grad_padded):
                     r3[c] -= e3[c]
 
 @njit(parallel=True, cache=True)
-def _winograd_backward(x, u, grad_out, pad_h, pad_w, workers, s_parts, grad_x):
+def _winograd_backward(x, u, grad_out, pad_h, pad_w, workers, s_parts, grad_x, finite):
     """Both gradients in one pass over the batch, sharing each block's gradient transform dM[k] = (A dY A^T)[k]:
     s_parts[worker, k] (C_out, C) = sum over that worker's samples and tiles of dM[k]^T V[k], the gradient of the
     transformed filters U[k]; and grad_x (N, C, H, W) from dV[k] = dM[k] U[k] through the adjoint of the input
-    transform. An empty s_parts or grad_x skips that gradient. Samples, padding and blocks as in _winograd_conv."""
+    transform, finite[worker] = whether all of grad_x that worker wrote is finite. An empty s_parts or grad_x skips
+    that gradient. Samples, padding and blocks as in _winograd_conv."""
     n_samples, channels = x.shape[0], x.shape[1]
     out_channels, out_h, out_w = grad_out.shape[1], grad_out.shape[2], grad_out.shape[3]
     need_weight, need_input = s_parts.shape[0] > 0, grad_x.shape[0] > 0
@@ -255,6 +274,7 @@ def _winograd_backward(x, u, grad_out, pad_h, pad_w, workers, s_parts, grad_x):
         g = np.zeros((2 * tiles_h, 2 * tiles_w, out_channels), x.dtype)
         v, gy = _block_arrays(block_rows * tiles_w, channels, out_channels, x.dtype)
         product = np.empty((out_channels, channels), x.dtype)
+        finite[worker] = True
         if need_weight:
             s = s_parts[worker]
             s[:] = 0
@@ -280,6 +300,7 @@ def _winograd_backward(x, u, grad_out, pad_h, pad_w, workers, s_parts, grad_x):
                     _input_transform_adjoint(v, rows, tiles_w, grad_padded[2 * first_row:])
             if need_input:
                 _store_channels_first(grad_padded[pad_h:, pad_w:], grad_x[n])
+                finite[worker] &= all_finite(grad_x[n])
 
 def _filter_transform_adjoint(s):
     """grad_w (C_out, C, 3, 3) = G^T S G for every filter, S[i, j] = s[4 i + j, o, c]: the adjoint of
@@ -294,28 +315,31 @@ def _filter_transform_adjoint(s):
     return np.ascontiguousarray(g.T).reshape(out_channels, channels, 3, 3)
 
 def conv3x3_backward(x, w, grad_out, pad, need_input, need_weight):
-    """(grad_x or None, grad_w or None) of conv3x3(x, w, ., pad, grad_out.shape[2:]) for grad_out (N, C_out, OH, OW),
-    in one pass that transforms grad_out once for both. The forward's products run backwards:
-    grad_w = G^T S G for S[k] = sum over tiles of (A dY A^T)[k]^T V[k], and grad_x collects B dV B^T for
+    """(grad_x or None, whether grad_x is all finite, grad_w or None) of conv3x3(x, w, ., pad, grad_out.shape[2:])
+    for grad_out (N, C_out, OH, OW), in one pass that transforms grad_out once for both. The forward's products run
+    backwards: grad_w = G^T S G for S[k] = sum over tiles of (A dY A^T)[k]^T V[k], and grad_x collects B dV B^T for
     dV[k] = (A dY A^T)[k] U[k]; the same 16 products per tile as the forward, 2.25 times fewer than im2col's."""
     x, grad_out = np.ascontiguousarray(x), np.ascontiguousarray(grad_out)
     workers = max(1, min(get_num_threads(), x.shape[0]))
     u = _filter_transform(w)
     s_parts = np.zeros((workers if need_weight else 0, 16, grad_out.shape[1], x.shape[1]), x.dtype)   # 0 for N = 0
     grad_x = np.empty(x.shape if need_input else (0,) + x.shape[1:], x.dtype)
+    finite = np.ones(workers, np.bool_)
     if x.shape[0] and (need_input or need_weight):
-        _winograd_backward(x, u, grad_out, pad[0], pad[1], workers, s_parts, grad_x)
+        _winograd_backward(x, u, grad_out, pad[0], pad[1], workers, s_parts, grad_x, finite)
     grad_w = _filter_transform_adjoint(s_parts.sum(axis=0)) if need_weight else None
-    return (grad_x if need_input else None), grad_w
+    return (grad_x if need_input else None), bool(finite.all()), grad_w
 
 def conv3x3(x, w, bias, pad, out_shape):
-    """x (N, C, H, W), w (C_out, C, 3, 3), bias (C_out,) or None -> (N, C_out, *out_shape), stride 1, with
-    pad = (top, left) zeros before the input; out_shape implies the zeros after it (none to two)."""
+    """(out, whether all of out is finite) for x (N, C, H, W), w (C_out, C, 3, 3) and bias (C_out,) or None:
+    out (N, C_out, *out_shape), stride 1, with pad = (top, left) zeros before the input; out_shape implies the zeros
+    after it (none to two)."""
     x = np.ascontiguousarray(x)
     u = _filter_transform(w)
     bias = np.zeros(w.shape[0], x.dtype) if bias is None else np.ascontiguousarray(bias)
     out = np.empty((x.shape[0], w.shape[0]) + tuple(out_shape), x.dtype)
+    workers = max(1, min(get_num_threads(), x.shape[0]))
+    finite = np.ones(workers, np.bool_)
     if out.size:
-        _winograd_conv(x, np.ascontiguousarray(u.transpose(0, 2, 1)), bias, pad[0], pad[1],
-                       min(get_num_threads(), x.shape[0]), out)
-    return out
+        _winograd_conv(x, np.ascontiguousarray(u.transpose(0, 2, 1)), bias, pad[0], pad[1], workers, out, finite)
+    return out, bool(finite.all())
