@@ -100,7 +100,8 @@ def backward(root, gradient, retain_graph):
     from .tensor import Tensor
     order = _topological_order(root)
     grads = {id(root): gradient}
-    handed_to_leaves = {id(gradient)}   # the caller holds the root's gradient
+    taken = set()   # the storage of the gradients already in a leaf's .grad, and of the caller's root gradient
+    Tensor.backend(root.device).owned(gradient, taken)
     for tensor in order:
         grad = grads.pop(id(tensor), None)
         fn = tensor._ctx
@@ -111,11 +112,7 @@ def backward(root, gradient, retain_graph):
                 xp = Tensor.backend(tensor.device)
                 # A leaf's .grad gets storage of its own: the walk may hand one array (or a broadcast, read-only
                 # view of one) to several leaves, and optimizers and users write into .grad.
-                if tensor.grad is not None:
-                    total = xp.add(tensor.grad.data, grad)
-                else:
-                    total = xp.copy(grad) if id(grad) in handed_to_leaves else xp.owned(grad)
-                handed_to_leaves.add(id(total))
+                total = xp.add(tensor.grad.data, grad) if tensor.grad is not None else xp.owned(grad, taken)
                 tensor.grad = Tensor._wrap(total, tensor.device)
             continue
         if fn.released:

@@ -24,8 +24,8 @@ arange(n, dtype)                  0, 1, ..., n-1 as a 1-d array of `dtype`.
 astype(x, dtype)                  x cast to `dtype` (x itself when it already has that dtype).
 copy(x)                           A new array with x's values.
 contiguous(x)                     x laid out in C order (x itself when it already is).
-owned(x)                          x when it owns its storage and may be written, else a copy: a leaf's .grad must
-                                  share storage with nothing else.
+owned(x, taken)                   x when its storage may be written and is not in the set `taken`, else a copy;
+                                  the result's storage joins `taken`. A leaf's .grad shares storage with nothing.
 
 # elementwise: numpy's broadcasting and dtypes; a or b may be a python number
 add(a, b)                         a + b.

@@ -28,9 +28,16 @@ def copy(x):
 def contiguous(x):
     return x if x.flags.c_contiguous else np.ascontiguousarray(x)   # ascontiguousarray makes a 0-d array 1-d
 
-def owned(x):
-    """A view (of a broadcast, a reshape, a slice) shares its base's storage, and may be read-only."""
-    return x if x.base is None and x.flags.writeable and x.flags.c_contiguous else np.array(x)
+def owned(x, taken):
+    """A view (a reshape, a slice) shares its base's storage, which `taken` records by the id of the array at the
+    root of the view chain; a broadcast view is read-only and is always copied."""
+    root = x
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not x.flags.writeable or id(root) in taken:
+        x = root = np.array(x)
+    taken.add(id(root))
+    return x
 
 # --- elementwise -----------------------------------------------------------------------------------------------
 add, sub, mul, div, pow = np.add, np.subtract, np.multiply, np.true_divide, np.power
