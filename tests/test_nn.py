@@ -59,7 +59,7 @@ def test_dropout_scales_kept_values_and_is_off_in_eval(device):
     np.testing.assert_array_equal(x.grad.numpy(), y.numpy())       # the same mask, recomputed from the key
     layer.eval()
     assert layer(x) is x
-    assert repr(layer) == "Dropout(p=0.25)"
+    assert repr(layer) == "Dropout(p=0.25, inplace=False)"
 
 def test_dropout_gradient_by_finite_differences(device):
     from tinygrad_pool.ops.activation import Dropout   # a fixed key: every evaluation draws the same mask

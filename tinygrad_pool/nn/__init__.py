@@ -1,11 +1,12 @@
 """Neural-network building blocks; `nn.functional` holds the stateless functions."""
 from . import functional, init
 from .module import Module, Parameter
-from .container import Sequential
-from .linear import Linear, Flatten, Identity
+from .container import Sequential, ModuleList, ModuleDict
+from .linear import Linear, Flatten, Unflatten, Identity, PixelShuffle, PixelUnshuffle
+from .embedding import Embedding
 from .activation import (ReLU, LeakyReLU, ELU, CELU, SELU, GELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardswish,
                          Hardsigmoid, Sigmoid, Tanh, Softsign, LogSigmoid, PReLU, LogSoftmax, Softmax, Softmax2d)
-from .dropout import Dropout
+from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .loss import (L1Loss, MSELoss, NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, SmoothL1Loss, HuberLoss,
                    KLDivLoss)
 from .batchnorm import BatchNorm1d, BatchNorm2d

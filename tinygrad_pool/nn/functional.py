@@ -2,13 +2,14 @@
 argument checks and its Function; this module only gathers them under PyTorch's names."""
 from ..ops.activation import (  # noqa: F401
     relu, sigmoid, tanh, leaky_relu, elu, celu, selu, gelu, silu, mish, softplus, hardtanh, relu6, hardswish,
-    hardsigmoid, softsign, logsigmoid, prelu, softmax, log_softmax, dropout)
+    hardsigmoid, softsign, logsigmoid, prelu, softmax, log_softmax, dropout, dropout1d, dropout2d, dropout3d)
 from ..ops.matmul import linear  # noqa: F401
 from ..ops.losses import (  # noqa: F401
     nll_loss, cross_entropy, mse_loss, l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy,
     binary_cross_entropy_with_logits, kl_div)
 from ..ops.normalization import batch_norm  # noqa: F401
-from ..ops.movement import pad  # noqa: F401
+from ..ops.movement import pad, pixel_shuffle, pixel_unshuffle  # noqa: F401
+from ..ops.embedding import one_hot, embedding  # noqa: F401
 from ..ops.conv import conv1d, conv2d, conv3d  # noqa: F401
 from ..ops.pooling import (  # noqa: F401
     max_pool1d, max_pool2d, max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d,

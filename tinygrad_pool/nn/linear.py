@@ -1,9 +1,10 @@
-"""`Linear` (y = x W^T + b), `Flatten` and `Identity`."""
+"""`Linear` (y = x W^T + b), and the modules that only reshape: `Flatten`, `Unflatten`, `Identity`,
+`PixelShuffle`, `PixelUnshuffle`."""
 import math
 
 import numpy as np
 
-from ..arguments import check_bool, check_int
+from ..arguments import check_bool, check_int, normalize_dim
 from . import functional as F, init
 from .module import Module, Parameter
 
@@ -45,3 +46,41 @@ class Flatten(Module):
 class Identity(Module):
     def forward(self, input):
         return input
+
+class Unflatten(Module):
+    """Split dim `dim` into `unflattened_size`: the inverse of Flatten."""
+    def __init__(self, dim, unflattened_size):
+        self.dim = check_int(dim, "dim", "Unflatten")
+        if not isinstance(unflattened_size, (tuple, list)) or not unflattened_size:
+            raise TypeError(f"Unflatten: unflattened_size must be a non-empty tuple of ints, got "
+                            f"{unflattened_size!r}")
+        for size in unflattened_size:
+            check_int(size, "unflattened_size", "Unflatten", minimum=-1)
+        self.unflattened_size = tuple(unflattened_size)
+
+    def forward(self, input):
+        dim = normalize_dim(self.dim, input.ndim)
+        return input.reshape(input.shape[:dim] + self.unflattened_size + input.shape[dim + 1:])
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+class PixelShuffle(Module):
+    def __init__(self, upscale_factor):
+        self.upscale_factor = check_int(upscale_factor, "upscale_factor", "PixelShuffle", minimum=1)
+
+    def forward(self, input):
+        return F.pixel_shuffle(input, self.upscale_factor)
+
+    def extra_repr(self):
+        return f"upscale_factor={self.upscale_factor}"
+
+class PixelUnshuffle(Module):
+    def __init__(self, downscale_factor):
+        self.downscale_factor = check_int(downscale_factor, "downscale_factor", "PixelUnshuffle", minimum=1)
+
+    def forward(self, input):
+        return F.pixel_unshuffle(input, self.downscale_factor)
+
+    def extra_repr(self):
+        return f"downscale_factor={self.downscale_factor}"

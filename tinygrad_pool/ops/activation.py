@@ -9,6 +9,7 @@ from ..arguments import check_bool, check_choice, check_number, check_tensor, no
 from ..autograd import FromOutput, Function
 from ..backends import scalar
 from ..seeding import generator
+from ..tensor import Tensor
 from .elementwise import as_float
 
 class Relu(FromOutput):
@@ -189,13 +190,17 @@ class Dropout(Function):
     def backward(self, g):
         return self.xp.dropout(g, self.p, self.key), None, None
 
-def dropout(input, p=0.5, training=True):
-    """Zero each element with probability p and scale the rest by 1/(1-p), in training only."""
-    check_tensor(input, "input", "dropout")
-    check_number(p, "p", "dropout")
-    check_bool(training, "training", "dropout")
+def _check_dropout(op, input, p, training, inplace):
+    check_tensor(input, "input", op)
+    check_number(p, "p", op)
+    check_bool(training, "training", op)
+    check_bool(inplace, "inplace", op)
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability p={p} must lie in [0, 1]")
+        raise ValueError(f"{op}: dropout probability p={p} must lie in [0, 1]")
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1/(1-p), in training only."""
+    _check_dropout("dropout", input, p, training, inplace)
     if not training or p == 0.0:
         return input
     if p == 1.0:
@@ -203,3 +208,28 @@ def dropout(input, p=0.5, training=True):
     if input.dtype.kind != "f":
         raise TypeError(f"dropout needs a floating-point input, got {input.dtype}")
     return Dropout.apply(input, p, int(generator().integers(0, 2**63)))
+
+def _channel_dropout(op, input, p, training, inplace, spatial_dims):
+    """Zero whole channels, each with probability p, and scale the rest by 1/(1-p): the mask has one entry per
+    (sample, channel) of an (N, C, *spatial) or (C, *spatial) input, broadcast over the spatial dims."""
+    _check_dropout(op, input, p, training, inplace)
+    if input.ndim not in (spatial_dims + 1, spatial_dims + 2):
+        raise ValueError(f"{op}: expected a {spatial_dims + 1}-d (C, *spatial) or {spatial_dims + 2}-d "
+                         f"(N, C, *spatial) input, got shape {input.shape}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be float32 or float64, got {input.dtype}")
+    if not training or p == 0.0:
+        return input
+    lead = input.shape[:input.ndim - spatial_dims]
+    keep = generator().random(lead) >= p
+    scale = (keep / (1.0 - p) if p < 1.0 else keep * 0.0).astype(input.dtype)
+    return input * Tensor(scale.reshape(lead + (1,) * spatial_dims), device=input.device)
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    return _channel_dropout("dropout1d", input, p, training, inplace, 1)
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    return _channel_dropout("dropout2d", input, p, training, inplace, 2)
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    return _channel_dropout("dropout3d", input, p, training, inplace, 3)

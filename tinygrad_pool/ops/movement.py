@@ -201,3 +201,36 @@ def stack(tensors, dim=0):
         raise ValueError(f"stack() needs tensors of one shape, got {sorted(shapes)}")
     dim = normalize_dim(dim, tensors[0].ndim + 1)
     return cat([unsqueeze(t, dim) for t in tensors], dim)
+
+# --- pixel shuffle ---------------------------------------------------------------------------------------------
+def _check_factor(input, factor, op):
+    check_tensor(input, "input", op)
+    if isinstance(factor, bool) or not isinstance(factor, (int, np.integer)) or factor < 1:
+        raise ValueError(f"{op}: the factor must be a positive int, got {factor!r}")
+    if input.ndim < 3:
+        raise ValueError(f"{op}: expected an input (*, C, H, W) with at least 3 dims, got shape {input.shape}")
+    return int(factor)
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C * r^2, H, W) -> (*, C, H * r, W * r): each group of r^2 channels becomes an r x r block of pixels."""
+    r = _check_factor(input, upscale_factor, "pixel_shuffle")
+    *lead, channels, height, width = input.shape
+    if channels % (r * r):
+        raise ValueError(f"pixel_shuffle: the {channels} channels of input {input.shape} must be divisible by "
+                         f"upscale_factor^2 = {r * r}")
+    n = len(lead)
+    blocks = reshape(input, tuple(lead) + (channels // (r * r), r, r, height, width))
+    moved = permute(blocks, tuple(range(n)) + (n, n + 3, n + 1, n + 4, n + 2))   # (*, C, H, r, W, r)
+    return reshape(moved, tuple(lead) + (channels // (r * r), height * r, width * r))
+
+def pixel_unshuffle(input, downscale_factor):
+    """The inverse of pixel_shuffle: (*, C, H * r, W * r) -> (*, C * r^2, H, W)."""
+    r = _check_factor(input, downscale_factor, "pixel_unshuffle")
+    *lead, channels, height, width = input.shape
+    if height % r or width % r:
+        raise ValueError(f"pixel_unshuffle: the height {height} and width {width} of input {input.shape} must be "
+                         f"divisible by downscale_factor = {r}")
+    n = len(lead)
+    blocks = reshape(input, tuple(lead) + (channels, height // r, r, width // r, r))
+    moved = permute(blocks, tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3))   # (*, C, r, r, H, W)
+    return reshape(moved, tuple(lead) + (channels * r * r, height // r, width // r))
