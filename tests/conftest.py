@@ -12,6 +12,9 @@ from hypothesis import HealthCheck, settings
 
 # `device` is a plain string: sharing it across hypothesis examples is safe.
 _quiet = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+# CI draws the same examples on every run (HYPOTHESIS_DERANDOMIZE=1 in .ci/run), so that its verdict is
+# reproducible; a developer's run draws fresh ones and keeps exploring.
+_quiet["derandomize"] = os.environ.get("HYPOTHESIS_DERANDOMIZE") == "1"
 settings.register_profile("default", max_examples=60, **_quiet)
 settings.register_profile("cudasim", max_examples=15, **_quiet)
 settings.load_profile("cudasim" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else "default")
