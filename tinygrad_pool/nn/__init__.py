@@ -4,6 +4,9 @@ from .module import Module, Parameter
 from .container import Sequential, ModuleList, ModuleDict
 from .linear import Linear, Flatten, Unflatten, Identity, PixelShuffle, PixelUnshuffle
 from .embedding import Embedding
+from .padding import (ZeroPad1d, ZeroPad2d, ZeroPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d, ReflectionPad1d,
+                      ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
+                      CircularPad1d, CircularPad2d, CircularPad3d)
 from .activation import (ReLU, LeakyReLU, ELU, CELU, SELU, GELU, SiLU, Mish, Softplus, Hardtanh, ReLU6, Hardswish,
                          Hardsigmoid, Sigmoid, Tanh, Softsign, LogSigmoid, PReLU, LogSoftmax, Softmax, Softmax2d)
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d

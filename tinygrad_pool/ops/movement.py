@@ -119,22 +119,45 @@ class Pad(Function):
     def backward(self, g):
         return self.xp.contiguous(self.xp.getitem(g, self.region)), None, None
 
-def pad(input, pad, mode="constant", value=0.0):
-    """Constant padding in PyTorch's order: (left, right) of the last dim first, then the one before, ..."""
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+def pad(input, pad, mode="constant", value=None):
+    """PyTorch's F.pad: `pad` holds (left, right) of the last dim first, then of the one before, ...; a negative
+    width crops. 'constant' fills with `value` (0 by default) and pads any dims; 'reflect', 'replicate' and
+    'circular' copy input values and pad the last 1-3 dims of a (C, *spatial) or (N, C, *spatial) input. Cropping
+    comes first, as in PyTorch, so the copied values are those that remain."""
     check_tensor(input, "input", "pad")
     if not isinstance(pad, (tuple, list)) or any(isinstance(p, bool) or not isinstance(p, (int, np.integer))
                                                   for p in pad):
         raise TypeError(f"pad: pad must be a tuple of ints (left, right, ...), got {pad!r}")
-    check_choice(mode, "mode", "pad", ("constant",))
-    check_number(value, "value", "pad")
+    check_choice(mode, "mode", "pad", PAD_MODES)
+    if value is not None:
+        check_number(value, "value", "pad")
+        if mode != "constant":
+            raise ValueError(f"pad: mode={mode!r} takes no value (it copies input values); drop value={value!r}")
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ValueError(f"pad {tuple(pad)} needs an even length of at most 2 * ndim = {2 * input.ndim}")
-    if any(p < 0 for p in pad):
-        raise ValueError(f"negative padding {tuple(pad)} is not supported")
-    widths = [(0, 0)] * input.ndim
-    for i in range(len(pad) // 2):
-        widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
-    return Pad.apply(input, tuple(widths), value)
+    dims = len(pad) // 2
+    if mode != "constant" and (dims not in (1, 2, 3) or input.ndim not in (dims + 1, dims + 2)):
+        raise ValueError(f"pad: mode={mode!r} pads the last 1, 2 or 3 dims of a (C, *spatial) or (N, C, *spatial) "
+                         f"input, so {dims} (left, right) pairs need a {dims + 1}-d or {dims + 2}-d input, got "
+                         f"shape {input.shape}")
+    pairs = [(int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(dims)][::-1]   # first padded dim first
+    first = input.ndim - dims
+    if any(left < 0 or right < 0 for left, right in pairs):
+        key = [slice(None)] * input.ndim
+        for axis, (left, right) in enumerate(pairs, first):
+            start, stop = max(-left, 0), input.shape[axis] - max(-right, 0)
+            if stop < start:
+                raise ValueError(f"pad {tuple(pad)} crops more than the {input.shape[axis]} elements of dim {axis} "
+                                 f"of input {input.shape}")
+            key[axis] = slice(start, stop)
+        input = getitem(input, tuple(key))
+    pairs = [(max(left, 0), max(right, 0)) for left, right in pairs]
+    if mode != "constant":
+        return pad_mode(input, pairs, mode)
+    widths = ((0, 0),) * first + tuple(pairs)
+    return Pad.apply(input, widths, 0.0 if value is None else value)
 
 def _source_index(length, left, right, mode):
     """For each padded position, the input position it copies (reflect, replicate, circular)."""
