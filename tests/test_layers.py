@@ -147,3 +147,23 @@ BAD = {
 @pytest.mark.parametrize("case", BAD)
 def test_bad_arguments_are_named(case):
     assert_bad_input(case, BAD)
+
+def test_sum_and_mean_take_a_dtype():
+    x = tp.tensor([1.5, 2.25], requires_grad=True)
+    total = x.sum(dtype=tp.float64)
+    assert total.dtype == tp.float64 and total.item() == 3.75
+    total.backward()
+    assert x.grad.dtype == tp.float32 and x.grad.tolist() == [1.0, 1.0]
+    assert tp.tensor([1, 2]).mean(dtype=tp.float32).item() == 1.5 and tp.tensor([[1, 2]]).sum(1, dtype=tp.float64)\
+        .dtype == tp.float64
+
+def test_batch_norm_3d_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(4).normal(size=(2, 3, 2, 3, 4)).astype(np.float32)
+    ours, theirs = nn.BatchNorm3d(3, momentum=None), torch.nn.BatchNorm3d(3, momentum=None)
+    for _ in range(2):
+        out, expected = ours(Tensor(x)), theirs(torch.tensor(x))
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-5)
+    with pytest.raises(ValueError, match="5-d"):
+        ours(tp.ones(2, 3, 4, 4))

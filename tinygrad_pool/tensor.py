@@ -308,8 +308,8 @@ class Tensor:
         """PyTorch's x.where(condition, y): x where condition holds, else y."""
         return elementwise.where(condition, self, other)
 
-    sum = lambda self, dim=None, keepdim=False: reduce.sum(self, dim, keepdim)
-    mean = lambda self, dim=None, keepdim=False: reduce.mean(self, dim, keepdim)
+    sum = lambda self, dim=None, keepdim=False, dtype=None: reduce.sum(self, dim, keepdim, dtype)
+    mean = lambda self, dim=None, keepdim=False, dtype=None: reduce.mean(self, dim, keepdim, dtype)
     max = lambda self, dim=None, keepdim=False: reduce.max(self, dim, keepdim)
     min = lambda self, dim=None, keepdim=False: reduce.min(self, dim, keepdim)
     argmax = lambda self, dim=None, keepdim=False: reduce.argmax(self, dim, keepdim)

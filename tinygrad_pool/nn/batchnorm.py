@@ -30,7 +30,8 @@ class _BatchNorm(Module):
     def forward(self, input):
         check_tensor(input, "input", type(self).__name__)
         if input.ndim not in type(self).input_dims or input.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}({self.num_features}) expects a {type(self).input_dims}-d "
+            raise ValueError(f"{type(self).__name__}({self.num_features}) expects a "
+                             f"{' or '.join(map(str, type(self).input_dims))}-d "
                              f"input with {self.num_features} channels in dim 1, got shape {input.shape}")
         use_batch_stats = self.training or not self.track_running_stats
         momentum = self.momentum
@@ -50,3 +51,6 @@ class BatchNorm1d(_BatchNorm):
 
 class BatchNorm2d(_BatchNorm):
     input_dims = (4,)
+
+class BatchNorm3d(_BatchNorm):
+    input_dims = (5,)

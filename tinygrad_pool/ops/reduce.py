@@ -28,16 +28,22 @@ class Sum(Function):
         xp = self.xp
         return xp.expand(xp.reshape(g, _keepdims_shape(self.shape, self.axes)), self.shape), None, None
 
-def sum(input, dim=None, keepdim=False):
-    """Integers and bools sum as int64, as in PyTorch."""
+def sum(input, dim=None, keepdim=False, dtype=None):
+    """Integers and bools sum as int64, as in PyTorch; `dtype` casts the input first (float64 sums of float32)."""
     axes = reduced_axes(input, dim, keepdim, "sum")
+    if dtype is not None:
+        input = cast(input, dtype)
     x = input if input.dtype.kind in "fi" else cast(input, np.int64)
     return Sum.apply(x, axes, keepdim)
 
-def mean(input, dim=None, keepdim=False):
+def mean(input, dim=None, keepdim=False, dtype=None):
+    """`dtype` casts the input first: an integer tensor's mean needs a float dtype, as in PyTorch."""
     axes = reduced_axes(input, dim, keepdim, "mean")
+    if dtype is not None:
+        input = cast(input, dtype)
     if input.dtype.kind != "f":
-        raise TypeError(f"mean() needs a floating-point tensor, this one is {input.dtype}: call .float() first")
+        raise TypeError(f"mean() needs a floating-point tensor, this one is {input.dtype}: call .float() first or "
+                        "pass dtype=float32")
     count = int(np.prod([input.shape[a] for a in axes], dtype=np.int64))
     return sum(input, dim, keepdim) / count
 
