@@ -133,7 +133,11 @@ def test_avg_pool(device, config, data):
     assert_close(values, ref.avg_pool(x64, k, s, p, ceil_mode, count_include_pad, override), rtol(x.dtype),
                  ROUNDING * size)
     expected_grad = ref.avg_pool_backward(grad, x.shape, k, s, p, ceil_mode, count_include_pad, override)
-    assert_close(x_grad, expected_grad, rtol(x.dtype))
+    # an input in several windows sums their gradients in its own dtype, and the sum may cancel: allow rounding
+    # relative to the sum of the sizes
+    grad_size = ref.avg_pool_backward(np.abs(grad).astype(np.float64), x.shape, k, s, p, ceil_mode,
+                                      count_include_pad, override and abs(override))
+    assert_close(x_grad, expected_grad, rtol(x.dtype), 4 * np.finfo(x.dtype).eps * grad_size)
 
 @given(data=st.data())
 def test_adaptive_pools(device, data):
