@@ -229,6 +229,7 @@ CASES = {
     "manual_seed of -1": (lambda: tp.manual_seed(-1), ValueError, "seed=-1 must be at least 0"),
     "a cast to an unknown dtype": (lambda: x.type("a"), TypeError, "unknown dtype 'a'"),
     "a cast to float16": (lambda: x.type("float16"), TypeError, "unknown dtype 'float16'"),
+    "half()": (lambda: x.half(), TypeError, "float16 tensors are not supported"),
     "a tensor on an unknown device": (lambda: tp.ones(2, device="tpu"), ValueError, "unknown device 'tpu'"),
     "train with mode a string": (lambda: nn.Linear(2, 2).train("yes"), TypeError, "mode must be True or False"),
     "load_state_dict with strict a string": (lambda: nn.Linear(2, 2).load_state_dict({}, strict="x"), TypeError,

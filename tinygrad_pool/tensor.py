@@ -236,6 +236,10 @@ class Tensor:
     def bool(self):
         return self.type(bool_)
 
+    def half(self):
+        raise TypeError("half(): float16 tensors are not supported (tensors hold float32, float64, int64 or bool); "
+                        "use .float()")
+
     def backward(self, gradient=None, retain_graph=False):
         """Accumulate d(self)/d(leaf) into every leaf's `.grad`; a non-scalar output needs `gradient`."""
         check_bool(retain_graph, "retain_graph", "backward")
