@@ -1,6 +1,4 @@
 """Convolution modules with PyTorch's constructor, initialisation, padding modes and repr."""
-import math
-
 import numpy as np
 
 from ..arguments import as_tuple, check_bool, check_choice, check_int
@@ -39,11 +37,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """PyTorch's default: kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias alike."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = init.default_bias_bound(self.weight)
-            init.uniform_(self.bias, -bound, bound)
+        init.layer_default_(self.weight, self.bias)
 
     def forward(self, input):
         conv = getattr(F, f"conv{type(self).dims}d")

@@ -2,7 +2,7 @@
 
 Each function writes under no_grad (an initialisation is not part of the graph), keeps the tensor's dtype and
 device, and checks its arguments first. The modules' default initialisations (Linear, Conv) call
-`kaiming_uniform_(weight, a=sqrt(5))` and a uniform bias, as PyTorch's do.
+`layer_default_`: kaiming_uniform_(weight, a=sqrt(5)) and a uniform bias, as PyTorch's do.
 """
 import math
 
@@ -166,7 +166,11 @@ def xavier_normal_(tensor, gain=1.0):
     std = gain * math.sqrt(2.0 / (fan_in + fan_out)) if fan_in + fan_out else 0.0
     return _fill(tensor, generator().normal(0.0, std, tensor.shape))
 
-def default_bias_bound(weight):
-    """PyTorch's Linear and Conv biases: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), 0 for an empty fan."""
-    fan_in = fans(weight)[0]
-    return 1 / math.sqrt(fan_in) if fan_in else 0.0
+def layer_default_(weight, bias=None):
+    """PyTorch's default for Linear and Conv layers: kaiming_uniform_(weight, a=sqrt(5)), i.e.
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the bias (if any) from the same interval (0 for an empty fan)."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in = fans(weight)[0]
+        bound = 1 / math.sqrt(fan_in) if fan_in else 0.0
+        uniform_(bias, -bound, bound)

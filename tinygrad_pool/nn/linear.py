@@ -1,7 +1,5 @@
 """`Linear` (y = x W^T + b), and the modules that only reshape: `Flatten`, `Unflatten`, `Identity`,
 `PixelShuffle`, `PixelUnshuffle`."""
-import math
-
 import numpy as np
 
 from ..arguments import check_bool, check_int, normalize_dim
@@ -20,10 +18,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = init.default_bias_bound(self.weight)
-            init.uniform_(self.bias, -bound, bound)
+        init.layer_default_(self.weight, self.bias)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
