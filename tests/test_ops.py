@@ -183,7 +183,7 @@ def test_indexing_errors(device):
         x[5]
     with pytest.raises(IndexError):
         x[0, 0, 0]
-    with pytest.raises(IndexError, match="int64 or bool"):
+    with pytest.raises(IndexError, match="int64, int32 or bool"):
         x[Tensor([0.5])]
 
 def test_pad_cat_stack_where(device):

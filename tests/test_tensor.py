@@ -11,7 +11,9 @@ def test_default_dtypes_follow_pytorch():
     assert Tensor([1, 2]).dtype == tp.int64
     assert Tensor([True]).dtype == tp.bool
     assert Tensor(np.zeros(3)).dtype == tp.float64
-    assert Tensor(np.zeros(3, np.uint8)).dtype == tp.int64
+    assert Tensor(np.zeros(3, np.uint8)).dtype == tp.uint8       # as torch.tensor keeps them
+    assert Tensor(np.zeros(3, np.int32)).dtype == tp.int32
+    assert Tensor(np.zeros(3, np.int16)).dtype == tp.int64       # a dtype not held here widens
     assert Tensor(2.5).shape == ()
     assert Tensor([[1, 2]], dtype=tp.float64).dtype == np.float64
 

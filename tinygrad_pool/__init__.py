@@ -1,5 +1,5 @@
 """tinygrad_pool: a small deep-learning framework with a reverse-mode tape and Numba kernels (CPU and CUDA)."""
-from .tensor import Tensor, float32, float64, int64, bool_
+from .tensor import Tensor, float32, float64, int64, int32, uint8, bool_
 from .ops.movement import cat, stack
 from .ops.elementwise import where
 from .creation import (tensor, from_numpy, zeros, ones, full, randn, rand, arange, zeros_like, ones_like,
@@ -12,8 +12,9 @@ from . import nn, optim
 from .data import DataLoader
 
 bool = bool_
+long, int, double, float = int64, int32, float64, float32   # PyTorch's aliases: torch.long, torch.int, ...
 
 __all__ = ["Tensor", "tensor", "from_numpy", "zeros", "ones", "full", "randn", "rand", "arange", "zeros_like",
            "ones_like", "full_like", "randn_like", "rand_like", "manual_seed", "cat", "stack", "where",
            "no_grad", "is_grad_enabled", "gradcheck", "GradcheckError", "save", "load", "nn", "optim", "DataLoader",
-           "float32", "float64", "int64", "bool"]
+           "float32", "float64", "int64", "int32", "uint8"]   # not bool, int, float: they would shadow builtins

@@ -43,9 +43,11 @@ def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
         check_number(fill_value, "fill_value", "full")
     kind = np.asarray(fill_value).dtype.kind
     dtype = as_dtype(dtype) or {"b": np.dtype(bool), "i": int64, "u": int64}.get(kind, float32)
-    if dtype == int64 and kind == "f":
-        if not np.isfinite(fill_value) or not -2.0 ** 63 <= fill_value < 2.0 ** 63:
-            raise ValueError(f"full: fill_value={fill_value} cannot be converted to int64")
+    if dtype.kind in "iu" and not isinstance(fill_value, (bool, np.bool_)):
+        info = np.iinfo(dtype)
+        if not np.isfinite(fill_value) or not info.min <= fill_value < info.max + 1:
+            raise ValueError(f"full: fill_value={fill_value} cannot be converted to {dtype} "
+                             f"[{info.min}, {info.max}]")
     return _filled(shape, fill_value, dtype, device, requires_grad)
 
 def zeros(*size, dtype=None, device="cpu", requires_grad=False):

@@ -5,7 +5,7 @@
 
 Unlike `torch.save`, only state dicts are supported, not arbitrary Python objects: the file holds one `.npy`
 array per entry and never a pickle, so loading a file, wherever it came from, cannot run code. `np.load` reads
-the files too, and `load` reads `.npz` files that `np.savez` wrote from float32, float64, int64 or bool arrays.
+the files too, and `load` reads `.npz` files that `np.savez` wrote from float32, float64, int64, int32, uint8 or bool arrays.
 
 Saving to a path never leaves half a file under that name (see `atomic_write`). A file that is not a checkpoint,
 or is truncated or damaged, raises `CheckpointError` naming it and saying what is wrong.
@@ -32,7 +32,7 @@ class CheckpointError(ValueError):
     """A file that is not a tinygrad_pool checkpoint, or one that is truncated or damaged."""
 
 def save(obj, f):
-    """Write the state dict `obj` ({name: Tensor or numpy array} of float32, float64, int64 or bool) to `f`, a
+    """Write the state dict `obj` ({name: Tensor or numpy array} of float32, float64, int64, int32, uint8 or bool) to `f`, a
     path (str or os.PathLike) or a binary file object, as `.npz`. A path is written atomically."""
     arrays = _arrays_to_save(obj)
     if _is_path(f):
@@ -131,7 +131,7 @@ def _arrays_to_save(obj):
         value = np.asarray(value)
         if value.dtype not in DTYPES:
             raise TypeError(f"save: entry {name!r} has dtype {value.dtype}; a checkpoint holds float32, float64, "
-                            "int64 or bool (convert it with .astype)")
+                            "int64, int32, uint8 or bool (convert it with .astype)")
         arrays[name] = np.require(value, requirements="C")   # np.ascontiguousarray would make 0-d arrays 1-d
     return arrays
 
@@ -190,7 +190,7 @@ def _read_entry(archive, info, where):
                 raise CheckpointError(f"{where}: an object array (pickled Python objects), which a checkpoint "
                                       "never holds")
             if dtype.newbyteorder("=") not in DTYPES:
-                raise CheckpointError(f"{where}: dtype {dtype} is not float32, float64, int64 or bool")
+                raise CheckpointError(f"{where}: dtype {dtype} is not float32, float64, int64, int32, uint8 or bool")
             size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
             stored = info.file_size - entry.tell()
             if size != stored:

@@ -11,12 +11,15 @@ from . import autograd
 from .arguments import check_bool, normalize_dim
 from .backends import get_backend, normalize_device
 
-float32, float64, int64, bool_ = np.dtype("float32"), np.dtype("float64"), np.dtype("int64"), np.dtype("bool")
-DTYPES = (float32, float64, int64, bool_)
-DTYPE_NAMES = ("float32", "float64", "int64", "bool", "double", "long")
+float32, float64, bool_ = np.dtype("float32"), np.dtype("float64"), np.dtype("bool")
+int64, int32, uint8 = np.dtype("int64"), np.dtype("int32"), np.dtype("uint8")
+DTYPES = (float32, float64, int64, int32, uint8, bool_)
+DTYPE_NAMES = ("float32", "float64", "int64", "int32", "uint8", "bool", "double", "long", "int")
+_SUPPORTED = "float32, float64, int64, int32, uint8 or bool"
 
 def as_dtype(dtype):
-    """Accept np.float32, 'float32', tinygrad_pool.float32, ... and return one of the four supported dtypes."""
+    """Accept np.float32, 'float32', tinygrad_pool.float32, ... and return one of the supported dtypes.
+    The string 'int' is PyTorch's torch.int, int32; the python type int is int64, as torch.tensor infers it."""
     if dtype is None:
         return None
     if dtype is float:
@@ -26,20 +29,21 @@ def as_dtype(dtype):
     if dtype is bool:
         return bool_
     if isinstance(dtype, str) and dtype not in DTYPE_NAMES:
-        raise TypeError(f"unknown dtype {dtype!r}: use float32, float64, int64 or bool")
+        raise TypeError(f"unknown dtype {dtype!r}: use {_SUPPORTED}")
     try:
-        resolved = np.dtype(dtype)
+        resolved = int32 if isinstance(dtype, str) and dtype == "int" else np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"unknown dtype {dtype!r}: use float32, float64, int64 or bool") from None
+        raise TypeError(f"unknown dtype {dtype!r}: use {_SUPPORTED}") from None
     if resolved not in DTYPES:
-        raise TypeError(f"unsupported dtype {resolved}: use float32, float64, int64 or bool")
+        raise TypeError(f"unsupported dtype {resolved}: use {_SUPPORTED}")
     return resolved
 
 _INT64_RANGE = (np.iinfo(np.int64).min, np.iinfo(np.int64).max)
 
 def _infer_numpy(data, dtype):
-    """numpy array for `data` with PyTorch's default dtypes: python floats -> float32, ints -> int64, while a
-    numpy float64 array or scalar keeps float64. Values that do not fit the dtype are a ValueError, never wrapped."""
+    """numpy array for `data` with PyTorch's default dtypes: python floats -> float32, ints -> int64, while numpy
+    float64, int32 and uint8 data keep their dtype (other numpy integers become int64). Values that do not fit
+    the dtype are a ValueError, never wrapped."""
     try:
         array = np.asarray(data)
     except ValueError as error:   # ragged nested lists
@@ -51,17 +55,15 @@ def _infer_numpy(data, dtype):
     if kind not in "fiub":
         raise TypeError(f"cannot make a Tensor from data of dtype {array.dtype}: use numbers, lists or numpy "
                         "arrays of float, int or bool")
-    if kind == "u" and array.size and array.max() > _INT64_RANGE[1]:
-        raise ValueError(f"cannot make a Tensor: the unsigned value {array.max()} does not fit int64 "
-                         f"(at most {_INT64_RANGE[1]})")
     if dtype is None:
         if kind == "f":
             keep64 = isinstance(data, (np.ndarray, np.generic)) and array.dtype == float64
             dtype = float64 if keep64 else float32
         else:
-            dtype = int64 if kind in "iu" else bool_
-    if dtype == int64 and kind == "f":
-        _check_fits_int64(array)
+            keep = isinstance(data, (np.ndarray, np.generic)) and array.dtype in (int32, uint8)
+            dtype = array.dtype if keep else int64 if kind in "iu" else bool_
+    if dtype.kind in "iu" and kind in "fiu":
+        _check_fits(array, dtype)
     return array.astype(dtype)
 
 def _holds_big_int(data):
@@ -70,13 +72,19 @@ def _holds_big_int(data):
         return any(_holds_big_int(item) for item in data)
     return isinstance(data, int) and not isinstance(data, bool)
 
-def _check_fits_int64(array):
-    """Float values bound for int64 must be finite and in range: NaN would become INT64_MIN, silently."""
-    finite = np.isfinite(array)
-    if not finite.all():
-        raise ValueError(f"cannot convert {array[~finite].flat[0]} to int64: only finite values have an integer")
-    if array.size and (array.min() < _INT64_RANGE[0] or array.max() >= 2.0 ** 63):
-        raise ValueError(f"cannot convert values in [{array.min()}, {array.max()}] to int64: out of range")
+def _check_fits(array, dtype):
+    """Values bound for an integer dtype must be finite and in its range: NaN would become INT64_MIN and 300 a
+    uint8 44, silently. (Casts of existing Tensors wrap, as in PyTorch; making a Tensor from data does not.)"""
+    if array.dtype.kind == "f":
+        finite = np.isfinite(array)
+        if not finite.all():
+            raise ValueError(f"cannot convert {array[~finite].flat[0]} to {dtype}: only finite values have an "
+                             "integer")
+    info = np.iinfo(dtype)
+    if array.size and (array.min() < info.min or array.max() > info.max
+                       or (array.dtype.kind == "f" and array.max() >= float(info.max) + 1)):
+        raise ValueError(f"cannot convert values in [{array.min()}, {array.max()}] to {dtype}: out of range "
+                         f"[{info.min}, {info.max}]")
 
 def common_device(args):
     """The one device of the Tensors among `args`; mixing devices is a ValueError."""
@@ -233,11 +241,17 @@ class Tensor:
     def long(self):
         return self.type(int64)
 
+    def int(self):
+        return self.type(int32)
+
+    def byte(self):
+        return self.type(uint8)
+
     def bool(self):
         return self.type(bool_)
 
     def half(self):
-        raise TypeError("half(): float16 tensors are not supported (tensors hold float32, float64, int64 or bool); "
+        raise TypeError(f"half(): float16 tensors are not supported (tensors hold {_SUPPORTED}); "
                         "use .float()")
 
     def backward(self, gradient=None, retain_graph=False):

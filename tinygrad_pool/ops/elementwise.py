@@ -12,7 +12,7 @@ from ..arguments import check_number, check_tensor
 from ..autograd import FromOutput, Function, Undoable
 from ..tensor import Tensor, as_dtype, bool_, common_device, float32, int64
 
-_CATEGORY = {bool_: 0, int64: 1, float32: 2, np.dtype("float64"): 2}
+_CATEGORY = {bool_: 0, int64: 1, np.dtype("int32"): 1, np.dtype("uint8"): 1, float32: 2, np.dtype("float64"): 2}
 
 # --- promotion and broadcasting --------------------------------------------------------------------------------
 def result_dtype(a, b):
@@ -42,6 +42,8 @@ def promote(a, b, true_divide=False):
         dtype = a.dtype
     elif isinstance(b, numbers.Integral):
         dtype = a.dtype if a.dtype != bool_ else int64
+        if dtype != int64:   # PyTorch casts the number to the tensor's integer dtype, wrapping it: uint8 + 300 adds 44
+            b = int(np.array(b).astype(dtype))
     elif isinstance(b, numbers.Real):
         dtype = a.dtype if a.dtype.kind == "f" else float32
     else:

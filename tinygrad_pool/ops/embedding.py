@@ -2,13 +2,13 @@
 import numpy as np
 
 from ..arguments import check_int, check_tensor
-from ..tensor import Tensor, int64
+from ..tensor import Tensor, int32, int64
 from .elementwise import where
 
-def _indices(input, op):
+def _indices(input, op, dtypes=(int64,)):
     check_tensor(input, "input", op)
-    if input.dtype != int64:
-        raise TypeError(f"{op}: input must hold int64 indices, got {input.dtype}")
+    if input.dtype not in dtypes:
+        raise TypeError(f"{op}: input must hold {' or '.join(map(str, dtypes))} indices, got {input.dtype}")
     return input.numpy()
 
 def one_hot(tensor, num_classes=-1):
@@ -28,7 +28,7 @@ def one_hot(tensor, num_classes=-1):
 def embedding(input, weight, padding_idx=None):
     """weight[input]: row i of weight (num_embeddings, dim) for each index i. The row at padding_idx gets no
     gradient, as in PyTorch."""
-    indices = _indices(input, "embedding")
+    indices = _indices(input, "embedding", (int64, int32))
     check_tensor(weight, "weight", "embedding")
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-d (num_embeddings, embedding_dim), got {weight.shape}")

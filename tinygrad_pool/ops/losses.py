@@ -9,7 +9,7 @@ import numpy as np
 
 from ..arguments import check_choice, check_int, check_number, check_tensor
 from ..autograd import Function
-from ..tensor import Tensor, int64
+from ..tensor import Tensor, int64, uint8
 from .activation import log_softmax, logsigmoid
 from .elementwise import where
 
@@ -62,10 +62,10 @@ def _rows(input, target, op):
     return input, target.reshape(-1), expected
 
 def _labels(target, classes, ignore_index, op):
-    if target.dtype != int64:
-        raise TypeError(f"{op}: target must be int64 class indices, got {target.dtype} (probability targets "
-                        "need cross_entropy and the input's float dtype)")
-    labels = target.numpy()
+    if target.dtype not in (int64, uint8):
+        raise TypeError(f"{op}: target must be int64 (or uint8) class indices, got {target.dtype} (probability "
+                        "targets need cross_entropy and the input's float dtype)")
+    labels = target.numpy().astype(np.int64)
     kept = labels != ignore_index
     bad = kept & ((labels < 0) | (labels >= classes))
     if bad.any():

@@ -102,8 +102,11 @@ def _index_key(key):
             part = part.numpy()
         elif isinstance(part, (range, list)):
             part = np.asarray(part)
+        if isinstance(part, np.ndarray) and part.dtype == np.uint8:
+            raise IndexError("uint8 tensors are no indices here (PyTorch reads them as deprecated masks): index "
+                             "with a bool mask, x[mask.bool()], or with integer positions, x[idx.long()]")
         if isinstance(part, np.ndarray) and part.dtype.kind not in "iub":
-            raise IndexError(f"tensors used as indices must be int64 or bool, got {part.dtype}")
+            raise IndexError(f"tensors used as indices must be int64, int32 or bool, got {part.dtype}")
         out.append(part)
     return tuple(out)
 
