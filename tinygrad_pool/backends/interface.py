@@ -97,6 +97,11 @@ conv_forward(x, w, bias, geometry, groups)
 conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, need_bias)
                                   (grad_x, grad_w, grad_bias) of conv_forward; None for each gradient that is not
                                   needed.
+im2col(x, geometry)               x (N, C, D, H, W) -> columns (C * KD*KH*KW, N * OD*OH*OW): row (c, jd, jh, jw)
+                                  holds what that tap reads at every output position, 0 in the padding.
+col2im(cols, input_shape, geometry)
+                                  The adjoint of im2col: zeros of `input_shape` with every column entry added to
+                                  the element it was read from.
 
 # optimizer steps: update a parameter and its state in place, one fused pass (formulas in scalar.py)
 sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first)

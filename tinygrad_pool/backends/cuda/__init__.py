@@ -8,7 +8,7 @@ fused import only `array`; reduce and matmul also `movement`; conv also elementw
 from .. import interface, missing_kernel as _missing_kernel
 from .activation import activation, activation_backward
 from .array import arange, asarray, astype, contiguous, copy, full, owned, to_numpy, zeros
-from .conv import conv_backward, conv_forward
+from .conv import col2im, conv_backward, conv_forward, im2col
 from .elementwise import (abs, add, div, eq, exp, ge, gt, le, log, lt, maximum, minimum, mul, ne, neg, pow, relu,
                           sigmoid, sign, sqrt, sub, tanh, where)
 from .fused import dropout, relu_backward
