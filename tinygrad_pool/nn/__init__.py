@@ -5,6 +5,8 @@ from .container import Sequential, ModuleList, ModuleDict
 from .linear import Linear, Flatten, Unflatten, Identity, PixelShuffle, PixelUnshuffle
 from .embedding import Embedding
 from .fold import Fold, Unfold
+from .lazy import (LazyLinear, LazyConv1d, LazyConv2d, LazyConv3d, LazyBatchNorm1d, LazyBatchNorm2d,
+                   LazyBatchNorm3d, UninitializedParameter, UninitializedBuffer)
 from .padding import (ZeroPad1d, ZeroPad2d, ZeroPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d, ReflectionPad1d,
                       ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
                       CircularPad1d, CircularPad2d, CircularPad3d)

@@ -103,9 +103,9 @@ class Module:
         their device and dtype. Returns (missing_keys, unexpected_keys).
 
         All or nothing: the keys (when strict, a KeyError), every shape and every value are checked before
-        anything is assigned, so after an error the module is exactly as it was. Values are copied, never shared,
-        and cast as PyTorch's `copy_` casts them: float64 into float32 rounds; ints, bools and whole-numbered floats
-        convert. A value that the target's dtype cannot hold is a ValueError where PyTorch changes it: a fraction,
+        anything is assigned, so after an error the module is exactly as it was (but lazy modules have taken
+        their shapes from the checkpoint). Values are copied, never shared, and cast as PyTorch's `copy_` casts
+        them: float64 into float32 rounds; ints, bools and whole-numbered floats convert. A value that the target's dtype cannot hold is a ValueError where PyTorch changes it: a fraction,
         NaN or out-of-range number into an int64 or bool buffer (PyTorch truncates or wraps it), a finite float
         beyond float32's range (PyTorch makes it inf), complex numbers (PyTorch warns and drops the imaginary
         part); strings and objects are rejected too. NaN and inf load as they are, as in PyTorch, so the checkpoint
@@ -126,6 +126,9 @@ class Module:
         if strict and (missing or unexpected):
             raise KeyError(f"load_state_dict into {type(self).__name__}: missing keys {missing}, "
                            f"unexpected keys {unexpected}")
+        for prefix, module in list(self.named_modules()):
+            if hasattr(module, "load_state_dict_shapes"):   # a lazy module takes its shapes from the checkpoint
+                module.load_state_dict_shapes(state_dict, prefix)
         values, problems = {}, []
         for name, target in own.items():
             if name in state_dict:
