@@ -50,6 +50,26 @@ def test_pad_matches_the_reference(case):
     expected = reference_pad(x, pad, mode, 0.0 if value is None else value)
     np.testing.assert_array_equal(F.pad(Tensor(x), pad, mode, value).numpy(), expected)
 
+def reference_pad_gradient(shape, pad, mode, g):
+    """Pad the flat positions of the input the same way (-1 in constant padding): each output element names the
+    input element it copies, and the gradient adds it there."""
+    positions = reference_pad(np.arange(int(np.prod(shape))).reshape(shape), pad, mode, -1)
+    kept = positions >= 0
+    return np.bincount(positions[kept], weights=g[kept], minlength=int(np.prod(shape))).reshape(shape)
+
+@given(case=padding_cases(), dtype=st.sampled_from([np.float32, np.float64, np.int32, np.uint8]))
+def test_pad_and_its_gradient_match_the_reference_on_every_device(device, case, dtype):
+    mode, shape, pad, _ = case
+    x = (np.random.default_rng(len(shape)).normal(size=shape) * 50).astype(dtype)
+    np.testing.assert_array_equal(F.pad(Tensor(x, device=device), pad, mode).numpy(), reference_pad(x, pad, mode, 0))
+    if dtype == np.float64:
+        a = Tensor(x, device=device, requires_grad=True)
+        out = F.pad(a, pad, mode)
+        g = np.random.default_rng(3).normal(size=out.shape)
+        out.backward(Tensor(g, device=device))
+        np.testing.assert_allclose(a.grad.numpy(), reference_pad_gradient(shape, pad, mode, g), rtol=1e-12,
+                                   atol=1e-12)
+
 @pytest.mark.parametrize("mode", list(NUMPY_MODES))
 def test_pad_matches_pytorch_with_gradients(mode, device):
     torch = pytest.importorskip("torch")

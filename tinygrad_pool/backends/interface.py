@@ -78,6 +78,12 @@ pad(x, widths, value)             x with widths[i] = (before, after) elements of
 concatenate(xs, axis)             The arrays `xs` joined along `axis`.
 scatter(shape, key, values)       Zeros of `shape` with out[key] = values (a repeated index keeps one of its
                                   values): max_unpool.
+pad_copy(x, sources)              (planes, D, H, W) -> (planes, OD, OH, OW): the copying pad modes (reflect,
+                                  replicate, circular); out[p, d, h, w] = x[p, sources.depth[d], sources.height[h],
+                                  sources.width[w]] (`sources`: an ops.movement.CopySources).
+pad_copy_backward(g, sources, in_shape)
+                                  The gradient of pad_copy: zeros of `in_shape` with each g element added where it
+                                  was copied from.
 
 # matmul, pooling, convolution
 matmul(a, b)                      (..., m, k) @ (..., k, n) with broadcast batch dims.

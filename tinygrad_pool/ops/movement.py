@@ -1,4 +1,6 @@
 """Movement: reshape, permute, expand, indexing, padding, concatenation. Views on the CPU, copies on CUDA."""
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from ..arguments import check_choice, check_number, check_tensor, check_tensors, normalize_dim, shape_arg
@@ -178,18 +180,41 @@ def _source_index(length, left, right, mode):
         return positions % length
     raise ValueError(f"padding_mode={mode!r}: use 'zeros', 'reflect', 'replicate' or 'circular'")
 
+@dataclass(frozen=True, eq=False)
+class CopySources:
+    """Where each output element of a copying pad reads: along D, H and W (unit dims in front of 1-d and 2-d
+    padding), the input position each output position copies. eq=False: hashed by identity, so a backend can keep
+    its device copies in `device_copies`."""
+    depth: np.ndarray     # (OD,) int64
+    height: np.ndarray    # (OH,) int64
+    width: np.ndarray     # (OW,) int64
+    width_left: int       # the padding before W: outputs width_left ... width_left + W - 1 copy the row as it is
+    device_copies: dict = field(default_factory=dict)
+
+    @property
+    def out_shape(self):
+        return (self.depth.size, self.height.size, self.width.size)
+
+class PadCopy(Function):
+    """(planes, D, H, W) -> (planes, OD, OH, OW), each element copied from where `sources` says."""
+    def forward(self, x, sources):
+        self.sources, self.shape = sources, x.shape
+        return self.xp.pad_copy(x, sources)
+
+    def backward(self, g):
+        return self.xp.pad_copy_backward(g, self.sources, self.shape), None
+
 def pad_mode(input, pairs, mode):
-    """Pad the last len(pairs) dims by (left, right) each, copying input values as `mode` says (an index
-    gather, so the gradient adds back into the copied positions)."""
-    out = input
+    """Pad the last len(pairs) dims by (left, right) each, copying input values as `mode` says."""
     dims = len(pairs)
-    for i, (left, right) in enumerate(pairs):
-        if left == right == 0:
-            continue
-        axis = out.ndim - dims + i
-        index = _source_index(out.shape[axis], left, right, mode)
-        out = out[(slice(None),) * axis + (index,)]
-    return out
+    spatial = input.shape[input.ndim - dims:]
+    tables = [np.zeros(1, np.int64)] * (3 - dims) + [
+        _source_index(length, left, right, mode).astype(np.int64) for length, (left, right) in zip(spatial, pairs)]
+    sources = CopySources(*tables, width_left=pairs[-1][0])
+    leading = input.shape[:input.ndim - dims]
+    planes = input.reshape((int(np.prod(leading, dtype=np.int64)),) + (1,) * (3 - dims) + spatial)
+    out = PadCopy.apply(planes, sources)
+    return out.reshape(leading + sources.out_shape[3 - dims:])
 
 # --- joining ---------------------------------------------------------------------------------------------------
 class Cat(Function):

@@ -1,0 +1,44 @@
+"""The copying pad modes (reflect, replicate, circular) for the CPU: one pass over each plane, parallel over
+planes.
+
+Along each of D, H and W a table says which input position every output position copies (the interior copies
+itself), so one gather serves every mode; the gradient adds each output back into the position it copied, plane
+by plane, so no two threads write one element."""
+import numpy as np
+from numba import njit, prange
+
+@njit(parallel=True, cache=True)
+def _gather(x, from_d, from_h, from_w, left, out):
+    """Each row: its interior (W elements from `left` on) in one contiguous copy, the padding by the table."""
+    width = x.shape[3]
+    for p in prange(out.shape[0]):
+        for d in range(out.shape[1]):
+            for h in range(out.shape[2]):
+                source, target = x[p, from_d[d], from_h[h]], out[p, d, h]
+                target[left:left + width] = source
+                for w in range(left):
+                    target[w] = source[from_w[w]]
+                for w in range(left + width, out.shape[3]):
+                    target[w] = source[from_w[w]]
+
+@njit(parallel=True, cache=True)
+def _scatter_add(g, from_d, from_h, from_w, grad_x):
+    for p in prange(g.shape[0]):
+        grad_x[p] = 0
+        for d in range(g.shape[1]):
+            for h in range(g.shape[2]):
+                source, target = g[p, d, h], grad_x[p, from_d[d], from_h[h]]
+                for w in range(g.shape[3]):
+                    target[from_w[w]] += source[w]
+
+def pad_copy(x, sources):
+    out = np.empty(x.shape[:1] + sources.out_shape, x.dtype)
+    if out.size:
+        _gather(np.ascontiguousarray(x), sources.depth, sources.height, sources.width, sources.width_left, out)
+    return out
+
+def pad_copy_backward(g, sources, in_shape):
+    grad_x = np.empty(in_shape, g.dtype)
+    if grad_x.size:
+        _scatter_add(np.ascontiguousarray(g), sources.depth, sources.height, sources.width, grad_x)
+    return grad_x
