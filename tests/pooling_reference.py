@@ -157,3 +157,31 @@ def max_unpool(x, indices, out_spatial):
         for o in _positions(x.shape[2:]):
             plane[indices[(n, c) + o]] = x[(n, c) + o]
     return out
+
+def fractional_starts(u, L, O, k):
+    """The first tap of each of the O windows along a dim of length L for the sample u, by PyTorch's formula:
+    trunc((i + u) * alpha) - trunc(u * alpha) with alpha = (L - k) / (O - 1), the last window at L - k. u is a
+    numpy scalar, so the arithmetic runs in its dtype as PyTorch's does."""
+    real = type(u)
+    starts = []
+    for i in range(O):
+        if i == O - 1:
+            starts.append(L - k)
+        else:
+            alpha = real(L - k) / real(O - 1)
+            starts.append(int((real(i) + u) * alpha) - int(u * alpha))
+    return starts
+
+def fractional_max_pool(x, k, out_size, samples):
+    """Values and flat indices of max pooling over the windows that the samples (N, C, dims) give each plane.
+    PyTorch's order: 2-d pooling takes a plane's W sample first, then H's; 3-d pooling D, H, W."""
+    spatial, dims = x.shape[2:], len(k)
+    order = [1, 0] if dims == 2 else [0, 1, 2]
+    values = np.zeros(x.shape[:2] + tuple(out_size), x.dtype)
+    indices = np.zeros(values.shape, np.int64)
+    for n, c in _positions(x.shape[:2]):
+        starts = [fractional_starts(samples[n, c, order[j]], spatial[j], out_size[j], k[j]) for j in range(dims)]
+        for o in _positions(out_size):
+            window = itertools.product(*(range(starts[j][o[j]], starts[j][o[j]] + k[j]) for j in range(dims)))
+            values[(n, c) + o], indices[(n, c) + o] = _window_max(x[n, c], window)
+    return values, indices

@@ -13,6 +13,7 @@ import tinygrad_pool.nn.functional as F
 from tinygrad_pool import Tensor, gradcheck
 from tinygrad_pool.autograd import Function
 from tinygrad_pool.nn import pooling as modules
+from tinygrad_pool.ops.pooling import fixed_windows
 
 import pooling_reference as ref
 from conftest import CUDA, SIMULATED
@@ -191,6 +192,72 @@ def test_max_pool_special_values(device):
     values, indices = F.max_pool1d(Tensor([[nan, 0.0, nan]], device=device), 3, return_indices=True)
     assert indices.tolist() == [[2]]                # the last NaN in scan order
 
+# --- integer max pooling --------------------------------------------------------------------------------------
+def integers(dtype):
+    """The dtype's extremes (its minimum is also what padding counts as), with small values to make ties."""
+    info = np.iinfo(dtype)
+    return st.sampled_from([int(info.min), int(info.max), 0, 1]) | st.integers(max(int(info.min), -3), 3)
+
+@given(config=windows(), data=st.data())
+def test_max_pool_of_int64_values_and_indices(device, config, data):
+    L, k, s, p, d, ceil_mode = config
+    x = batch(data.draw, L, np.int64, integers(np.int64))
+    values, indices = pool_numpy(MAX_FUNCTIONS[len(L)], x, k, s, p, d, ceil_mode, True, device=device)
+    expected_values, expected_indices = ref.max_pool(x, k, s, p, d, ceil_mode)
+    assert values.dtype == np.int64
+    np.testing.assert_array_equal(values, expected_values)
+    np.testing.assert_array_equal(indices, expected_indices)
+    np.testing.assert_array_equal(pool_numpy(MAX_FUNCTIONS[len(L)], x, k, s, p, d, ceil_mode, device=device),
+                                  expected_values)
+
+@given(config=windows(), data=st.data())
+def test_max_pool_kernels_serve_every_integer_dtype(device, config, data):
+    """The backend's max_pool itself, for integer dtypes a Tensor may hold: the kernels are dtype-generic."""
+    L, k, s, p, d, ceil_mode = config
+    dtype = data.draw(st.sampled_from([np.int8, np.int16, np.int32, np.uint8, np.uint16, np.uint32, np.uint64]))
+    x = batch(data.draw, L, dtype, integers(dtype))
+    xp, dims = Tensor.backend(device), len(L)
+    planes = xp.asarray(np.ascontiguousarray(x.reshape((-1,) + (1,) * (3 - dims) + L)))
+    values, indices = xp.max_pool(planes, fixed_windows(L, k, s, p, d, ceil_mode), True)
+    expected_values, expected_indices = ref.max_pool(x, k, s, p, d, ceil_mode)
+    assert xp.to_numpy(values).dtype == dtype
+    np.testing.assert_array_equal(xp.to_numpy(values).reshape(expected_values.shape), expected_values)
+    np.testing.assert_array_equal(xp.to_numpy(indices).reshape(expected_indices.shape), expected_indices)
+
+@pytest.mark.parametrize("dtype", [np.int32, np.uint8])
+def test_max_pool_of_narrow_integer_tensors(device, dtype):
+    x = np.random.default_rng(0).integers(0, 100, (2, 3, 5, 6)).astype(dtype)
+    try:
+        tensor = Tensor(x, dtype=dtype, device=device)
+    except TypeError:
+        pytest.skip(f"this Tensor does not hold {np.dtype(dtype)}")
+    for dims in (1, 2):
+        values, indices = MAX_FUNCTIONS[dims](tensor if dims == 2 else tensor[0], 3, 2, 1, return_indices=True)
+        expected = ref.max_pool(x if dims == 2 else x[0], (3,) * dims, (2,) * dims, (1,) * dims, (1,) * dims, False)
+        assert values.dtype == dtype
+        np.testing.assert_array_equal(values.numpy(), expected[0])
+        np.testing.assert_array_equal(indices.numpy(), expected[1])
+
+def test_integer_max_pooling_needs_no_gradient(device):
+    x = Tensor(np.arange(16).reshape(1, 1, 4, 4), device=device)
+    assert not F.max_pool2d(x, 2).requires_grad
+    assert F.max_pool2d(x, 2, padding=1).tolist() == [[[[0, 2, 3], [8, 10, 11], [12, 14, 15]]]]
+    with pytest.raises(TypeError, match="only floating-point tensors can require gradients"):
+        Tensor(np.arange(4), requires_grad=True)
+
+@given(config=windows(), data=st.data())
+def test_pytorch_agrees_on_integer_max_pooling(config, data):
+    """PyTorch's 1-d max pooling of integers works only with return_indices=True; both pass here."""
+    torch = pytest.importorskip("torch")
+    L, k, s, p, d, ceil_mode = config
+    x = batch(data.draw, L, np.int64, integers(np.int64))
+    dims = len(L)
+    values, indices = MAX_FUNCTIONS[dims](Tensor(x), k, s, p, d, ceil_mode, True)
+    t_values, t_indices = getattr(torch.nn.functional, f"max_pool{dims}d")(
+        torch.from_numpy(x), k, s, p, d, ceil_mode, True)
+    np.testing.assert_array_equal(values.numpy(), t_values.numpy())
+    np.testing.assert_array_equal(indices.numpy(), t_indices.numpy())
+
 # --- layouts ---------------------------------------------------------------------------------------------------
 def test_unbatched_empty_batch_and_non_contiguous_inputs(device):
     rng = np.random.default_rng(0)
@@ -306,18 +373,21 @@ def _described(value):
     return re.escape(f"{value!r} (") + rf"(\w+\.)?{kind.__name__}\)"
 
 def _input_rows(name):
+    """Max pooling takes integers, as PyTorch's does; every other pooling takes float32 or float64 alone."""
     dims, call = _call(name)
     adaptive = name.startswith("adaptive")
+    dtypes = "float32, float64 or an integer dtype" if name.startswith("max_pool") else "float32 or float64"
     rows = [
         ("list", lambda make: call([[1.0] * 4] * 2), TypeError, f"{name}: input must be a Tensor, got list"),
         ("ndarray", lambda make: call(np.ones((1, 2) + (4,) * dims)), TypeError,
          "input must be a Tensor, got ndarray"),
-        ("int64", lambda make: call(make(dims, dtype=np.int64)), TypeError, "float32 or float64, got int64"),
-        ("bool", lambda make: call(make(dims, dtype=np.bool_)), TypeError, "float32 or float64, got bool"),
+        ("bool", lambda make: call(make(dims, dtype=np.bool_)), TypeError, f"{dtypes}, got bool"),
         ("rank", lambda make: call(make(dims, lead=(1, 1, 2))), ValueError,
          rf"expected a {dims + 1}-d .* or {dims + 2}-d"),
         ("empty spatial dim", lambda make: call(make(dims, size=0)), ValueError, "dims must be non-empty"),
     ]
+    if not name.startswith("max_pool"):
+        rows.append(("int64", lambda make: call(make(dims, dtype=np.int64)), TypeError, f"{dtypes}, got int64"))
     if not adaptive:
         rows.append(("no channels", lambda make: call(make(dims, lead=(2, 0))), ValueError,
                      r"channel and spatial dims must be non-empty, got shape \(2, 0"))

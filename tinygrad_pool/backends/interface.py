@@ -93,6 +93,10 @@ max_pool(x, windows, with_indices)
 max_pool_backward(grad_out, indices, windows)
                                   The input gradient of max_pool: each grad_out element added to the input at its
                                   index.
+fractional_max_pool(x, starts, kernel, out_shape, with_indices)
+                                  (planes, D, H, W) -> (values (planes, *out_shape), int64 flat offsets or None)
+                                  of max pooling over the kernel (3 ints) box from starts[p, :, o] (a (planes, 3,
+                                  widest output) int64 table): windows of each plane's own.
 avg_pool(x, windows, factor)      (planes, D, H, W) -> window sums (planes, OD, OH, OW), each divided by
                                   factor[0, od] * factor[1, oh] * factor[2, ow] (a (3, widest output) float64 table).
 avg_pool_backward(grad_out, windows, factor)

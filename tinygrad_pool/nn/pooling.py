@@ -108,3 +108,21 @@ class _MaxUnpoolNd(_Pool):
 
 MaxUnpool1d, MaxUnpool2d, MaxUnpool3d = _for_each_dim(_MaxUnpoolNd, pooling.max_unpool1d, pooling.max_unpool2d,
                                                       pooling.max_unpool3d)
+
+class _FractionalMaxPoolNd(_Pool):
+    """_random_samples (N, C, dims), when given, fixes the windows of every call and is kept as a buffer; else
+    each call draws new ones. The repr shows no arguments, as PyTorch's."""
+    arguments = ("kernel_size", "output_size", "output_ratio", "return_indices", "_random_samples")
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None):
+        pooling.fractional_arguments(type(self).__name__, self.dims, kernel_size, output_size, output_ratio,
+                                     return_indices)
+        self.kernel_size, self.output_size, self.output_ratio = kernel_size, output_size, output_ratio
+        self.return_indices = return_indices
+        if _random_samples is None:
+            self._random_samples = None
+        else:
+            self.register_buffer("_random_samples", _random_samples)
+
+FractionalMaxPool2d, FractionalMaxPool3d = _for_each_dim(_FractionalMaxPoolNd, pooling.fractional_max_pool2d,
+                                                         pooling.fractional_max_pool3d)

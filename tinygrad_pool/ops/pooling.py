@@ -3,9 +3,10 @@ public functions (`nn.functional` re-exports them with PyTorch's signatures).
 
 Inputs (N, C, *spatial) or (C, *spatial) with 1-3 spatial dims are viewed as (planes, D, H, W), planes = N*C,
 with unit dims in front for 1-d and 2-d. Every variant (max, average, adaptive, lp, global) becomes one
-`Windows` table set and one of two kernels per device (max, avg). docs/semantics.md has the rules, docs/pooling.md
-the design. The argument checks serve the functions and the nn modules' constructors alike, so that every bad
-argument is found in one place, before any kernel runs.
+`Windows` table set and one of two kernels per device (max, avg); fractional max pooling, whose windows differ
+per plane, has a third. docs/semantics.md has the rules, docs/pooling.md the design. The argument checks serve
+the functions and the nn modules' constructors alike, so that every bad argument is found in one place, before
+any kernel runs.
 
 Windows: along each spatial dim, output `o` reads the taps `first[o] + j * step` for `j < count[o]`: only taps
 inside the input, so padding never costs a bounds check in a kernel. Fixed windows (any kernel, stride, padding,
@@ -15,6 +16,10 @@ lets a backward kernel gather into each input instead of scattering (no write ra
 Tables always describe three dims (rows D, H, W); 1-d and 2-d pooling use leading dims of size one.
 `interior` holds, per dim, the run of outputs whose windows lie wholly inside the input (an `InteriorRun`): an
 affine tap pattern that a CPU kernel turns into vector code once stride and kernel are constants.
+
+Fractional max pooling draws its windows per plane, so its kernel reads a start table of shape (planes, 3, widest
+output) instead; its `Windows` are the envelope of every plane's windows, whose cover tables list, for each
+input, every output that spans it in some plane (the backward keeps the ones whose index names it).
 """
 import functools
 import math
@@ -25,6 +30,7 @@ import numpy as np
 
 from ..arguments import check_bool, described, is_int
 from ..autograd import Function
+from ..seeding import generator
 from ..tensor import Tensor, int64
 
 # --- windows: the one primitive every pooling is built from ------------------------------------------------------
@@ -139,6 +145,41 @@ def fixed_windows(in_shape, kernel, stride, padding, dilation, ceil_mode, count_
 def adaptive_windows(in_shape, out_shape):
     return combine([adaptive_dim(length, out) for length, out in zip(in_shape, out_shape)])
 
+# PyTorch's order of a plane's samples: 2-d pooling takes W's sample first, then H's; 3-d pooling D, H, W.
+SAMPLE_OF_DIM = {2: (1, 0), 3: (0, 1, 2)}
+
+def fractional_starts(samples, length, out, kernel):
+    """The first tap of each output window along one dim, one row per plane, from each plane's sample u in
+    [0, 1) (Graham 2014, as PyTorch draws them): output i < out - 1 starts at trunc((i + u) * alpha) -
+    trunc(u * alpha) with alpha = (length - kernel) / (out - 1), and the last one at length - kernel, so the
+    windows reach both ends. The arithmetic runs in the samples' dtype, as PyTorch's does, so that float32
+    samples give PyTorch's starts bit for bit; every start lies in [0, length - kernel]."""
+    starts = np.empty((len(samples), out), np.int64)
+    if out > 1:
+        real = samples.dtype.type
+        alpha = real(length - kernel) / real(out - 1)
+        steps = np.arange(out - 1).astype(samples.dtype)
+        starts[:, :-1] = (((steps + samples[:, None]) * alpha).astype(np.int64)
+                          - (samples * alpha).astype(np.int64)[:, None])
+    if out:
+        starts[:, -1] = length - kernel
+    return starts
+
+def fractional_windows(samples, in_shape, out_shape, kernel):
+    """(start table (planes, 3, widest output) int64, envelope Windows) of fractional max pooling, from the
+    samples (planes, dims) in PyTorch's order. Unit dims in front read start 0 with a kernel of 1."""
+    dims = len(in_shape)
+    starts = np.zeros((len(samples), 3, max(max(out_shape), 1)), np.int64)
+    envelopes = []
+    for j, (length, out, k) in enumerate(zip(in_shape, out_shape, kernel)):
+        row = fractional_starts(samples[:, SAMPLE_OF_DIM[dims][j]], length, out, k)
+        starts[:, 3 - dims + j, :out] = row
+        if not len(row):       # no planes: the windows of u = 0 stand in for the envelope
+            row = fractional_starts(np.zeros(1, samples.dtype), length, out, k)
+        low, high = row.min(axis=0), row.max(axis=0) + k
+        envelopes.append(DimWindows(length, low, high, low, high - low, 1, (high - low).astype(np.float64)))
+    return starts, combine(envelopes)
+
 
 # --- argument checks: every pooling function and module checks its arguments here, before any kernel runs ------
 _INT64_MAX = 2 ** 63 - 1
@@ -148,16 +189,18 @@ def _check_int64(values, name, value, op):
     if any(abs(v) > _INT64_MAX for v in values if v is not None):
         raise ValueError(f"{op}: {name}={value!r} is beyond the int64 range")
 
-def check_input(input, dims, op, empty_channels=False):
-    """(N, C, *spatial) or (C, *spatial), float32 or float64, non-empty spatial dims; returns batched-ness. A batch
-    of 0 gives an empty result; 0 channels are allowed only where PyTorch allows them (`empty_channels`)."""
+def check_input(input, dims, op, empty_channels=False, integers=False):
+    """(N, C, *spatial) or (C, *spatial), float32 or float64 (or any integer dtype where `integers`: max pooling,
+    as in PyTorch), non-empty spatial dims; returns batched-ness. A batch of 0 gives an empty result; 0 channels
+    are allowed only where PyTorch allows them (`empty_channels`)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
     if input.ndim not in (dims + 1, dims + 2):
         raise ValueError(f"{op}: expected a {dims + 1}-d (C, *spatial) or {dims + 2}-d (N, C, *spatial) input, "
                          f"got shape {input.shape}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{op}: input must be float32 or float64, got {input.dtype}")
+    if input.dtype.kind != "f" and not (integers and input.dtype.kind in "iu"):
+        kinds = "float32, float64 or an integer dtype" if integers else "float32 or float64"
+        raise TypeError(f"{op}: input must be {kinds}, got {input.dtype}")
     if 0 in input.shape[-dims:] or (input.shape[-dims - 1] == 0 and not empty_channels):
         what = "spatial" if empty_channels else "channel and spatial"
         raise ValueError(f"{op}: {what} dims must be non-empty, got shape {input.shape}")
@@ -279,6 +322,73 @@ def max_unpool_arguments(op, dims, kernel_size, stride, padding):
     kernel, stride, padding, _ = check_window(op, dims, kernel_size, stride, padding, 1, padding_limit=False)
     return kernel, stride, padding
 
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+def _per_dim(value, dims, name, op, is_entry, entry):
+    """One value for every dim, or a tuple or list of `dims` values (fractional pooling takes no 1-entry tuple,
+    as in PyTorch); each must pass `is_entry`, described as `entry`."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
+    if not all(is_entry(v) for v in values):
+        raise TypeError(f"{op}: {name} must be {entry} or a tuple of {dims} of them, got {described(value)}")
+    if len(values) != dims:
+        raise ValueError(f"{op}: {name}={value!r} needs {dims} entries, one per spatial dim")
+    return values
+
+def fractional_arguments(op, dims, kernel_size, output_size, output_ratio, return_indices):
+    """(kernel, output size or None, output ratio or None): exactly one of output_size (ints >= 0) and
+    output_ratio (numbers strictly between 0 and 1) is given."""
+    check_bool(return_indices, "return_indices", op)
+    kernel = _per_dim(kernel_size, dims, "kernel_size", op, is_int, "an int")
+    _check_int64(kernel, "kernel_size", kernel_size, op)
+    if min(kernel) < 1:
+        raise ValueError(f"{op}: kernel_size must be positive, got {kernel}")
+    kernel = tuple(int(k) for k in kernel)
+    if (output_size is None) == (output_ratio is None):
+        raise ValueError(f"{op}: give exactly one of output_size and output_ratio, got output_size="
+                         f"{output_size!r} and output_ratio={output_ratio!r}")
+    if output_size is not None:
+        size = _per_dim(output_size, dims, "output_size", op, is_int, "an int")
+        _check_int64(size, "output_size", output_size, op)
+        if min(size) < 0:
+            raise ValueError(f"{op}: output_size must be non-negative, got {output_size!r}")
+        return kernel, tuple(int(s) for s in size), None
+    ratio = _per_dim(output_ratio, dims, "output_ratio", op, _is_real, "a number")
+    if not all(0 < r < 1 for r in ratio):
+        raise ValueError(f"{op}: output_ratio must lie strictly between 0 and 1, got {output_ratio!r}")
+    return kernel, None, ratio
+
+def check_fractional_output(op, spatial, kernel, size):
+    """Each window must fit: output + kernel - 1 <= input length per dim, as PyTorch's fractional_max_pool2d
+    requires; its fractional_max_pool3d requires output + kernel - 1 < input length, which 3-d pooling keeps."""
+    strict = len(spatial) == 3
+    if any(o + k - 1 > L or (strict and o + k - 1 == L) for L, k, o in zip(spatial, kernel, size)):
+        relation = "less than" if strict else "at most"
+        raise ValueError(f"{op}: output size {size} with kernel_size {kernel} does not fit the input {spatial}: "
+                         f"output + kernel_size - 1 must be {relation} the input length in every dim")
+
+def check_samples(samples, input, dims, batched, op):
+    """_random_samples as a numpy array (planes, dims): a Tensor of shape (N, C, dims) (N = 1 for an unbatched
+    input; further rows are unused, as in PyTorch) of the input's dtype and device, needing no grad, every value
+    in [0, 1), where the window formula holds."""
+    if not isinstance(samples, Tensor):
+        raise TypeError(f"{op}: _random_samples must be a Tensor or None, got {type(samples).__name__}")
+    batch, channels = input.shape[:2] if batched else (1, input.shape[0])
+    if samples.ndim != 3 or samples.shape[0] < batch or samples.shape[1:] != (channels, dims):
+        raise ValueError(f"{op}: _random_samples must have shape (N, C, {dims}) = ({batch}, {channels}, {dims}), "
+                         f"got {samples.shape}")
+    if samples.dtype != input.dtype:
+        raise TypeError(f"{op}: _random_samples must have the input's dtype {input.dtype}, got {samples.dtype}")
+    if samples.device != input.device:
+        raise ValueError(f"{op}: _random_samples is on {samples.device}, the input on {input.device}")
+    if samples.requires_grad:
+        raise ValueError(f"{op}: _random_samples must not require grad: no gradient flows to the samples")
+    values = samples.numpy()[:batch].reshape(batch * channels, dims)
+    outside = values[~((values >= 0) & (values < 1))]
+    if outside.size:
+        raise ValueError(f"{op}: _random_samples must lie in [0, 1), got {outside[0]}")
+    return values
+
 # --- shape juggling --------------------------------------------------------------------------------------------
 def plane_count(input, dims):
     """N * C (or C): given, never inferred, since a -1 cannot be inferred when a batch or channel count is 0."""
@@ -324,6 +434,16 @@ class LpRoot(Function):
         slope = xp.mul(xp.pow(xp.where(zero, 1.0, total), 1.0 / p - 1.0), 1.0 / p)   # no 0 ** -x to warn about
         return xp.where(zero, 0.0, xp.mul(g, slope)), None
 
+class FractionalMaxPool(Function):
+    """Max pooling over windows drawn per plane (`starts`, `kernel`); the backward is max pooling's, by index."""
+    def forward(self, x, starts, kernel, windows, return_indices):
+        with_indices = return_indices or self.needs_input_grad[0]
+        out, self.indices = self.xp.fractional_max_pool(x, starts, kernel, windows.out_shape, with_indices)
+        self.windows = windows
+        return (out, self.indices) if return_indices else out
+    def backward(self, g):
+        return self.xp.max_pool_backward(g, self.indices, self.windows), None, None, None, None
+
 class MaxUnpool(Function):
     def forward(self, x, key, shape):
         self.key, self.input_shape = key, x.shape
@@ -334,7 +454,7 @@ class MaxUnpool(Function):
 # --- the pooling family ----------------------------------------------------------------------------------------
 def max_pool(input, dims, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
              return_indices=False, op="max_pool"):
-    batched = check_input(input, dims, op)
+    batched = check_input(input, dims, op, integers=True)
     kernel, stride, padding, dilation = max_pool_arguments(op, dims, kernel_size, stride, padding, dilation,
                                                            ceil_mode, return_indices)
     spatial = input.shape[-dims:]
@@ -395,6 +515,28 @@ def lp_pool(input, dims, norm_type, kernel_size, stride=None, ceil_mode=False, o
         return -max_pool(-abs(input), dims, kernel, stride, 0, 1, ceil_mode, op=op)
     average = avg_pool(input ** norm_type, dims, kernel, stride, 0, ceil_mode, op=op)
     return LpRoot.apply(average * math.prod(kernel), norm_type)
+
+def fractional_max_pool(input, dims, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                        _random_samples=None, op="fractional_max_pool"):
+    """Max pooling over pseudo-random windows (docs/pooling.md) to output_size, or to output_ratio times the
+    input size (rounded down). _random_samples (N, C, dims) fixes the windows; by default they are drawn from
+    the library's generator (`manual_seed`)."""
+    batched = check_input(input, dims, op)
+    kernel, size, ratio = fractional_arguments(op, dims, kernel_size, output_size, output_ratio, return_indices)
+    spatial = input.shape[-dims:]
+    if size is None:
+        size = tuple(int(length * r) for length, r in zip(spatial, ratio))
+    check_fractional_output(op, spatial, kernel, size)
+    if _random_samples is None:
+        samples = generator().random((plane_count(input, dims), dims), dtype=input.dtype)
+    else:
+        samples = check_samples(_random_samples, input, dims, batched, op)
+    starts, windows = fractional_windows(samples, spatial, size, kernel)
+    args = (to_planes(input, dims), starts, np.array((1,) * (3 - dims) + kernel, np.int64), windows)
+    if not return_indices:
+        return from_planes(FractionalMaxPool.apply(*args, False), input, dims, batched)
+    values, indices = FractionalMaxPool.apply(*args, True)
+    return from_planes(values, input, dims, batched), from_planes(indices, input, dims, batched)
 
 def max_unpool(input, indices, dims, kernel_size, stride=None, padding=0, output_size=None, op="max_unpool"):
     """Place each value at its index in a zero plane: the inverse of max_pool(..., return_indices=True)."""
@@ -481,6 +623,16 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return lp_pool(input, 3, norm_type, kernel_size, stride, ceil_mode, "lp_pool3d")
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    return fractional_max_pool(input, 2, kernel_size, output_size, output_ratio, return_indices, _random_samples,
+                               "fractional_max_pool2d")
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    return fractional_max_pool(input, 3, kernel_size, output_size, output_ratio, return_indices, _random_samples,
+                               "fractional_max_pool3d")
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     return max_unpool(input, indices, 1, kernel_size, stride, padding, output_size, "max_unpool1d")

@@ -18,7 +18,7 @@ from .conv import conv_backward, conv_forward
 from .fused import dropout, relu, relu_backward
 from .optim import adadelta_step, adam_step, sgd_step
 from .padding import pad_copy, pad_copy_backward
-from .pooling import avg_pool, avg_pool_backward, max_pool, max_pool_backward
+from .pooling import avg_pool, avg_pool_backward, fractional_max_pool, max_pool, max_pool_backward
 from .unfold import col2im, im2col
 
 name = "cpu"

@@ -14,7 +14,9 @@ A k x k window then costs k + k steps per output instead of k * k, and both pass
   indices are asked for; max is associative and both passes keep the first maximum (or the last NaN), so the
   result equals a scan of the whole window in (d, h, w) order.
 Average pooling sums in float64; its backward gathers over the outputs covering each input (the `cover_*`
-tables), so every input is written once.
+tables), so every input is written once. Max pooling starts each window from one of its own taps, never from
+-inf, so the same kernels serve float and integer inputs. Fractional max pooling reads a start table per plane
+and scans each (small) window directly.
 
 One source serves every reduction of the W pass, and max pooling with and without indices: the functions take
 the arrays they fill (`maxima`, `where`, `sums`), and the ones a call does not fill are None. Numba compiles a
@@ -211,6 +213,33 @@ def _avg_pool_kernel(x, first, count, run_start, run_stop, run_stride, run_kerne
                     averages[ow] = total[ow] / (divisor * factor[2, ow])
 
 @njit(parallel=True, cache=True)
+def _fractional_max_pool_kernel(x, starts, kernel, out, indices):
+    """The max over each window of a plane's own start table: output (od, oh, ow) of plane p reads the kernel box
+    from (starts[p, 0, od], starts[p, 1, oh], starts[p, 2, ow]), in (d, h, w) order, keeping the first maximum
+    (or the last NaN) and, unless `indices` is None, its flat offset in the plane. Windows are few and small, so
+    a direct scan serves; it starts from the window's first tap, which suits every dtype (no -inf for integers)."""
+    planes, depth, height, width = x.shape
+    out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
+    for p in prange(planes):
+        plane = x[p]
+        for od in range(out_d):
+            d0 = starts[p, 0, od]
+            for oh in range(out_h):
+                h0 = starts[p, 1, oh]
+                for ow in range(out_w):
+                    w0 = starts[p, 2, ow]
+                    best, best_at = plane[d0, h0, w0], (d0 * height + h0) * width + w0
+                    for d in range(d0, d0 + kernel[0]):
+                        for h in range(h0, h0 + kernel[1]):
+                            for w in range(w0, w0 + kernel[2]):
+                                v = plane[d, h, w]
+                                if max_wins(v, best):
+                                    best, best_at = v, (d * height + h) * width + w
+                    out[p, od, oh, ow] = best
+                    if indices is not None:
+                        indices[p, od, oh, ow] = best_at
+
+@njit(parallel=True, cache=True)
 def _max_pool_backward_kernel(grad_out, indices, grad_in):
     """grad_in[plane, index] += grad_out: overlapping windows that chose the same input add up. Each plane is
     zeroed just before its scatter, while it is in cache (zeroing the whole array first costs a pass over memory)."""
@@ -261,6 +290,14 @@ def max_pool(x, windows, with_indices):
     out = np.empty((x.shape[0],) + windows.out_shape, x.dtype)
     indices = np.empty(out.shape, np.int64) if with_indices else None
     _max_pool_kernel(x, windows.first, windows.count, windows.step, *_w_run(windows), out, indices)
+    return out, indices
+
+def fractional_max_pool(x, starts, kernel, out_shape, with_indices):
+    """(planes, D, H, W) -> values (planes, *out_shape), and their int64 flat indices if asked for."""
+    x = np.ascontiguousarray(x)
+    out = np.empty((x.shape[0],) + tuple(out_shape), x.dtype)
+    indices = np.empty(out.shape, np.int64) if with_indices else None
+    _fractional_max_pool_kernel(x, starts, kernel, out, indices)
     return out, indices
 
 def max_pool_backward(grad_out, indices, windows):

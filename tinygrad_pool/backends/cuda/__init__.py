@@ -16,7 +16,7 @@ from .matmul import matmul
 from .movement import concatenate, expand, getitem, index_add, pad, permute, reshape, scatter
 from .optim import adadelta_step, adam_step, sgd_step
 from .padding import pad_copy, pad_copy_backward
-from .pooling import avg_pool, avg_pool_backward, max_pool, max_pool_backward
+from .pooling import avg_pool, avg_pool_backward, fractional_max_pool, max_pool, max_pool_backward
 from .reduce import argmax, argmin, max, min, sum
 
 name = "cuda"

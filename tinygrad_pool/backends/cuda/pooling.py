@@ -2,6 +2,7 @@
 
 Arrays arrive as (planes, D, H, W) CudaArrays. The backward kernel gathers: each input walks the outputs whose
 window spans it (`cover_first`, `cover_count`), so no two threads write one element and no atomics are needed.
+The max kernels start each window from its first tap, never from -inf, so they serve integer inputs too.
 """
 from collections import namedtuple
 
@@ -32,14 +33,39 @@ def _max_pool_kernel(x, in_d, in_h, in_w, first, count, step, out, with_indices,
     if i >= out.size:
         return
     od, oh, ow, d0, h0, w0, base = _window(i, first, in_d, in_h, in_w, out_d, out_h, out_w)
-    best = -np.inf
     best_index = (d0 * in_h + h0) * in_w + w0
+    best = x[base + best_index]
     for jd in range(count[0, od]):
         d = d0 + jd * step[0]
         for jh in range(count[1, oh]):
             h = h0 + jh * step[1]
             for jw in range(count[2, ow]):
                 w = w0 + jw * step[2]
+                index = (d * in_h + h) * in_w + w
+                v = x[base + index]
+                if max_wins(v, best):
+                    best = v
+                    best_index = index
+    out[i] = best
+    if with_indices:
+        indices[i] = best_index
+
+@cuda.jit(cache=True)
+def _fractional_max_pool_kernel(x, in_d, in_h, in_w, starts, kernel, out, with_indices, indices, out_d, out_h,
+                                out_w):
+    """Output i's window: the kernel box from its plane's starts (starts[p, 0, od], starts[p, 1, oh],
+    starts[p, 2, ow])."""
+    i = cuda.grid(1)
+    if i >= out.size:
+        return
+    p, od, oh, ow = split_index(i, out_d, out_h, out_w)
+    d0, h0, w0 = starts[p, 0, od], starts[p, 1, oh], starts[p, 2, ow]
+    base = p * in_d * in_h * in_w
+    best_index = (d0 * in_h + h0) * in_w + w0
+    best = x[base + best_index]
+    for d in range(d0, d0 + kernel[0]):
+        for h in range(h0, h0 + kernel[1]):
+            for w in range(w0, w0 + kernel[2]):
                 index = (d * in_h + h) * in_w + w
                 v = x[base + index]
                 if max_wins(v, best):
@@ -93,6 +119,15 @@ def max_pool(x, windows, with_indices):
         _max_pool_kernel[blocks(out.size), THREADS](x.buffer, *windows.in_shape, tables.first, tables.count,
                                                     tables.step, out.buffer, with_indices, indices.buffer,
                                                     *windows.out_shape)
+    return out, (indices if with_indices else None)
+
+def fractional_max_pool(x, starts, kernel, out_shape, with_indices):
+    shape = (x.shape[0],) + tuple(out_shape)
+    out, indices = empty(shape, x.dtype), empty(shape if with_indices else (1,), np.int64)
+    if out.size:
+        _fractional_max_pool_kernel[blocks(out.size), THREADS](
+            x.buffer, *x.shape[1:], cuda.to_device(starts), cuda.to_device(kernel), out.buffer, with_indices,
+            indices.buffer, *out_shape)
     return out, (indices if with_indices else None)
 
 def _pool_backward(grad_out, windows, average, indices, factor):
