@@ -7,7 +7,7 @@ each op's argument checks, Function and public function live.
 """
 import numpy as np
 
-from . import autograd
+from . import autograd, printing
 from .arguments import check_bool, normalize_dim
 from .backends import get_backend, normalize_device
 
@@ -272,17 +272,26 @@ class Tensor:
         autograd.backward(self, grad, retain_graph)
 
     def __repr__(self):
-        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(", precision=4)
+        """PyTorch's layout (printing.py): tensor([1.5000, 2.0000], dtype=tinygrad_pool.float64)."""
         extras = []
+        if self.numel() == 0 and self.shape != (0,):
+            extras.append(f"size={self.shape}")
         if self.device != "cpu":
-            extras.append(f"device='{self.device}'")
-        if self.dtype not in (float32, int64, bool_) or (self.dtype == float32 and self.numel() == 0):
-            extras.append(f"dtype={self.dtype}")
+            extras.append(f"device='{self.device}:0'")
+        default = (float32,) if self.numel() == 0 else (float32, int64, bool_)
+        if self.dtype not in default:
+            extras.append(f"dtype=tinygrad_pool.{self.dtype}")
         if self._ctx is not None:
-            extras.append(f"grad_fn=<{self._ctx.name}Backward>")
+            extras.append(f"grad_fn=<{self._ctx.name}Backward0>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body] + extras) + ")"
+        return "tensor(" + ", ".join([printing.tensor_text(self.numpy())] + extras) + ")"
+
+    def __format__(self, spec):
+        """A one-element tensor formats as its number (f"{loss:.3f}"), anything else as its repr."""
+        if self.numel() == 1 and spec:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
 
     # --- the ops, by family (tinygrad_pool/ops/) -------------------------------------------------------------
     __add__ = lambda self, o: elementwise.add(self, o)
