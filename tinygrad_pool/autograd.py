@@ -6,6 +6,7 @@ A Function's `forward` and `backward` work on backend arrays (numpy on the CPU, 
 """
 import contextlib
 import threading
+import weakref
 
 from .backends import MissingKernel
 
@@ -32,6 +33,24 @@ def _previous_modes():
         _state.previous_modes = []
     return _state.previous_modes
 
+# --- version counters: what an in-place write changes ------------------------------------------------------------
+# In-place ops (x.add_(y), x[i] = v) write into a tensor's storage, which views of it and the arrays a Function
+# keeps for its backward may share. Each storage (backends' `storage(x)`) that was ever written in place has a
+# version here, by id; every other storage is at version 0, so a program without in-place ops pays nothing.
+_versions = {}
+
+def bump_version(xp, array):
+    """Record an in-place write into `array`'s storage."""
+    owner = xp.storage(array)
+    key = id(owner)
+    if key not in _versions:
+        _versions[key] = [0, weakref.ref(owner, lambda _, key=key: _versions.pop(key, None))]
+    _versions[key][0] += 1
+
+def version(xp, array):
+    entry = _versions.get(id(xp.storage(array))) if _versions else None
+    return entry[0] if entry else 0
+
 class Function:
     """One recorded operation. Subclasses write `forward(*args, **kw)` and `backward(grad)`.
 
@@ -40,7 +59,13 @@ class Function:
 
     `backward` returns one gradient per positional argument of `forward` (None where no gradient is wanted:
     python scalars, integer tensors, tensors that do not require grad; `self.needs_input_grad` says which).
+
+    `keeps_inputs` (its backward reads the inputs' values) and `keeps_output` (it reads its output's) say which
+    storages an in-place write must leave alone until backward: the walk checks their versions and raises
+    PyTorch's error when one was modified.
     """
+    keeps_inputs, keeps_output = True, False
+
     def __init__(self, xp, args):
         self.xp = xp
         self.parents = args
@@ -61,19 +86,46 @@ class Function:
         except MissingKernel as missing:
             raise MissingKernel(f"{fn.name} on {device}: {missing}") from None
         requires_grad = is_grad_enabled() and any(fn.needs_input_grad)
+        if requires_grad:
+            # the node each input that needs a gradient came from: its Function, or itself when it is a leaf
+            fn.parent_nodes = tuple((a._ctx if a._ctx is not None else a) if needed else None
+                                    for a, needed in zip(args, fn.needs_input_grad))
+            fn._watch(raw, out[0] if isinstance(out, tuple) else out)
         if isinstance(out, tuple):   # (differentiable output, extra outputs without gradient), e.g. indices
             first = Tensor._wrap(out[0], device, requires_grad=requires_grad, ctx=fn if requires_grad else None)
             return (first,) + tuple(Tensor._wrap(extra, device) for extra in out[1:])
         return Tensor._wrap(out, device, requires_grad=requires_grad, ctx=fn if requires_grad else None)
 
+    def _watch(self, raw, out):
+        """Remember the versions of the storages the backward will read (nothing while no in-place op ran)."""
+        from .tensor import Tensor
+        arrays = [r for a, r in zip(self.parents, raw) if isinstance(a, Tensor)] if self.keeps_inputs else []
+        if self.keeps_output:
+            arrays.append(out)
+        self.watched = [(array, version(self.xp, array)) for array in arrays]
+
+    def check_versions(self):
+        for array, expected in self.watched:
+            now = version(self.xp, array)
+            if now != expected:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: an input or output of {self.name} of shape {tuple(array.shape)} is at version "
+                    f"{now}; expected version {expected} instead. Compute out of place (y = x + 1 rather than "
+                    f"x.add_(1)) or clone() the tensor before modifying it.")
+
     @property
     def name(self):
         return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name}Backward0 object>"
 
 class FromOutput(Function):
     """y = kernel(x) whose derivative is a function of y alone (exp, sqrt, relu, sigmoid, tanh): only y is kept,
     and `grad(xp, g, y)` gives the input's gradient."""
     kernel = grad = None
+    keeps_inputs, keeps_output = False, True
 
     def forward(self, x):
         out = getattr(self.xp, self.kernel)(x)
@@ -87,6 +139,7 @@ class Undoable(Function):
     """y = kernel(x, argument) whose gradient is the same kernel with the argument that undoes it, `undo(x,
     argument)`: reshape back to x's shape, permute by the inverse axes, cast back to x's dtype."""
     kernel = undo = None
+    keeps_inputs = False
 
     def forward(self, x, argument):
         self.undoing = self.undo(x, argument)
@@ -96,60 +149,63 @@ class Undoable(Function):
         return getattr(self.xp, self.kernel)(g, self.undoing), None
 
 def backward(root, gradient, retain_graph):
-    """Walk the tape from `root` in reverse topological order and accumulate `.grad` into the leaves."""
+    """Walk the tape from `root` in reverse topological order and accumulate `.grad` into the leaves.
+
+    The nodes are Functions and leaf tensors. A Function's inputs are the nodes its parents had when it ran
+    (`parent_nodes`), not the tensors' current ones: an in-place op gives a tensor a new history, and the ops that
+    read it before must still see the old one."""
     from .tensor import Tensor
-    order = _topological_order(root)
-    grads = {id(root): gradient}
+    start = root._ctx if root._ctx is not None else root
+    order = _topological_order(start)
+    grads = {id(start): gradient}
     taken = set()   # the storage of the gradients already in a leaf's .grad, and of the caller's root gradient
     Tensor.backend(root.device).owned(gradient, taken)
-    for tensor in order:
-        grad = grads.pop(id(tensor), None)
-        fn = tensor._ctx
+    for node in order:
+        grad = grads.pop(id(node), None)
         if grad is None:
             continue
-        if fn is None:
-            if tensor.requires_grad:
-                xp = Tensor.backend(tensor.device)
-                # A leaf's .grad gets storage of its own: the walk may hand one array (or a broadcast, read-only
-                # view of one) to several leaves, and optimizers and users write into .grad.
-                total = xp.add(tensor.grad.data, grad) if tensor.grad is not None else xp.owned(grad, taken)
-                tensor.grad = Tensor._wrap(total, tensor.device)
+        if isinstance(node, Tensor):
+            xp = Tensor.backend(node.device)
+            # A leaf's .grad gets storage of its own: the walk may hand one array (or a broadcast, read-only
+            # view of one) to several leaves, and optimizers and users write into .grad.
+            total = xp.add(node.grad.data, grad) if node.grad is not None else xp.owned(grad, taken)
+            node.grad = Tensor._wrap(total, node.device)
             continue
+        fn = node
         if fn.released:
             raise RuntimeError(
                 f"trying to walk the graph through {fn.name} a second time: its saved arrays were freed by the "
                 "first backward(); call backward(retain_graph=True) the first time")
+        fn.check_versions()
         try:
             input_grads = fn.backward(grad)
         except MissingKernel as missing:
-            raise MissingKernel(f"{fn.name} backward on {tensor.device}: {missing}") from None
+            raise MissingKernel(f"{fn.name} backward on {root.device}: {missing}") from None
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
-        for parent, g in zip(fn.parents, input_grads):
-            if g is None or not isinstance(parent, Tensor) or not parent.requires_grad:
+        for parent, g in zip(fn.parent_nodes, input_grads):
+            if g is None or parent is None:
                 continue
             key = id(parent)
             grads[key] = g if key not in grads else fn.xp.add(grads[key], g)
         if not retain_graph:
-            fn.saved = None
+            fn.saved, fn.watched = None, ()
             fn.released = True
 
-def _topological_order(root):
-    """Tensors reachable from `root`, each after every tensor that uses it (iterative: deep nets stay safe)."""
-    from .tensor import Tensor
-    order, visited, stack = [], set(), [(root, False)]
+def _topological_order(start):
+    """Nodes reachable from `start`, each after every node that uses it (iterative: deep nets stay safe)."""
+    order, visited, stack = [], set(), [(start, False)]
     while stack:
-        tensor, expanded = stack.pop()
+        node, expanded = stack.pop()
         if expanded:
-            order.append(tensor)
+            order.append(node)
             continue
-        if id(tensor) in visited:
+        if id(node) in visited:
             continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        if tensor._ctx is not None:
-            for parent in tensor._ctx.parents:
-                if isinstance(parent, Tensor) and parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in getattr(node, "parent_nodes", ()):
+            if parent is not None and id(parent) not in visited:
+                stack.append((parent, False))
     order.reverse()
     return order

@@ -154,6 +154,7 @@ class Tensor:
     dtype = property(lambda self: np.dtype(self.data.dtype))
     ndim = property(lambda self: len(self.data.shape))
     is_leaf = property(lambda self: self._ctx is None)
+    grad_fn = property(lambda self: self._ctx, doc="The Function that computed this tensor (None for a leaf).")
 
     def size(self, dim=None):
         return self.shape if dim is None else self.shape[normalize_dim(dim, self.ndim)]
@@ -357,5 +358,28 @@ class Tensor:
     def contiguous(self):
         return self
 
+    # in place (ops/inplace.py): the result is written into this tensor's storage
+    add_ = lambda self, other, alpha=1: inplace.add_(self, other, alpha)
+    sub_ = lambda self, other, alpha=1: inplace.sub_(self, other, alpha)
+    mul_ = lambda self, other: inplace.mul_(self, other)
+    div_ = lambda self, other: inplace.div_(self, other)
+    pow_ = lambda self, exponent: inplace.pow_(self, exponent)
+    neg_ = lambda self: inplace.neg_(self)
+    clamp_ = lambda self, min=None, max=None: inplace.clamp_(self, min, max)
+    fill_ = lambda self, value: inplace.fill_(self, value)
+    zero_ = lambda self: inplace.zero_(self)
+    copy_ = lambda self, src: inplace.copy_(self, src)
+    exp_ = lambda self: inplace.update(self, "exp_", elementwise.exp)
+    log_ = lambda self: inplace.update(self, "log_", elementwise.log)
+    sqrt_ = lambda self: inplace.update(self, "sqrt_", elementwise.sqrt)
+    abs_ = lambda self: inplace.update(self, "abs_", elementwise.abs)
+    relu_ = lambda self: inplace.update(self, "relu_", activation.relu)
+    sigmoid_ = lambda self: inplace.update(self, "sigmoid_", activation.sigmoid)
+    tanh_ = lambda self: inplace.update(self, "tanh_", activation.tanh)
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
+
+    def __setitem__(self, key, value):
+        inplace.setitem(self, key, value)
+
 # The op families build on Tensor, so they load after it; the methods above look them up when called.
-from .ops import activation, elementwise, matmul, movement, reduce  # noqa: E402
+from .ops import activation, elementwise, inplace, matmul, movement, reduce  # noqa: E402

@@ -26,6 +26,10 @@ copy(x)                           A new array with x's values.
 contiguous(x)                     x laid out in C order (x itself when it already is).
 owned(x, taken)                   x when its storage may be written and is not in the set `taken`, else a copy;
                                   the result's storage joins `taken`. A leaf's .grad shares storage with nothing.
+storage(x)                        The object that owns x's memory: arrays that view one another give the same
+                                  one (in-place writes are counted by it).
+assign(x, key, values)            x[key] = values, in place: values (an array of this device, or a python number)
+                                  broadcast to x[key]'s shape; key as getitem's, () for all of x.
 
 # elementwise: numpy's broadcasting and dtypes; a or b may be a python number
 add(a, b)                         a + b.

@@ -15,6 +15,10 @@ from ..tensor import Tensor, as_dtype, bool_, common_device, float32, int64
 _CATEGORY = {bool_: 0, int64: 1, np.dtype("int32"): 1, np.dtype("uint8"): 1, float32: 2, np.dtype("float64"): 2}
 
 # --- promotion and broadcasting --------------------------------------------------------------------------------
+def category(dtype):
+    """bool 0 < integers 1 < floats 2: PyTorch's promotion moves up, never down."""
+    return _CATEGORY[dtype]
+
 def result_dtype(a, b):
     """PyTorch's promotion: the higher category (bool < int < float) wins; within floats the wider one."""
     if _CATEGORY[a] != _CATEGORY[b]:
@@ -72,13 +76,13 @@ def shape_of(x):
 class Binary(Function):
     """a (op) b with numpy broadcasting. A subclass names its backend `kernel` and gives each operand's share of
     the gradient, `grad_a(xp, g, a, b)` and `grad_b(xp, g, a, b)`, before it is summed back to that operand's
-    shape. `keeps_operands = False` for ops whose gradient needs neither operand (nothing is kept alive)."""
+    shape. `keeps_inputs = False` for ops whose gradient needs neither operand (nothing is kept alive)."""
     kernel = grad_a = grad_b = None
-    keeps_operands = True
+    keeps_inputs = True
 
     def forward(self, a, b):
         self.shapes = shape_of(a), shape_of(b)
-        self.save_for_backward(*((a, b) if self.keeps_operands else (None, None)))
+        self.save_for_backward(*((a, b) if self.keeps_inputs else (None, None)))
         return getattr(self.xp, self.kernel)(a, b)
 
     def backward(self, g):
@@ -88,11 +92,11 @@ class Binary(Function):
         return ga, gb
 
 class Add(Binary):
-    kernel, keeps_operands = "add", False
+    kernel, keeps_inputs = "add", False
     grad_a = grad_b = staticmethod(lambda xp, g, a, b: g)
 
 class Sub(Binary):
-    kernel, keeps_operands = "sub", False
+    kernel, keeps_inputs = "sub", False
     grad_a = staticmethod(lambda xp, g, a, b: g)
     grad_b = staticmethod(lambda xp, g, a, b: xp.neg(g))
 
@@ -241,6 +245,7 @@ class Sqrt(FromOutput):
     kernel, grad = "sqrt", staticmethod(lambda xp, g, y: xp.div(xp.mul(g, 0.5), y))
 
 class Neg(Function):
+    keeps_inputs = False
     def forward(self, x):
         return self.xp.neg(x)
     def backward(self, g):

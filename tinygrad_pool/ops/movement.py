@@ -58,6 +58,7 @@ def transpose(input, dim0, dim1):
     return Permute.apply(input, tuple(dims))
 
 class Expand(Function):
+    keeps_inputs = False
     def forward(self, x, shape):
         self.shape = x.shape
         return self.xp.expand(x, shape)
@@ -79,6 +80,7 @@ def expand(input, *shape):
     return Expand.apply(input, target)
 
 class Clone(Function):
+    keeps_inputs = False
     def forward(self, x):
         return self.xp.copy(x)
     def backward(self, g):
@@ -89,13 +91,14 @@ def clone(input):
 
 # --- indexing --------------------------------------------------------------------------------------------------
 class GetItem(Function):
+    keeps_inputs = False
     def forward(self, x, key):
         self.shape, self.key = x.shape, key
         return self.xp.getitem(x, key)
     def backward(self, g):
         return self.xp.index_add(self.shape, self.key, g), None
 
-def _index_key(key):
+def index_key(key):
     """Turn Tensors, ranges and lists in an index into numpy arrays, so both backends see plain numpy keys."""
     parts = key if isinstance(key, tuple) else (key,)
     out = []
@@ -114,10 +117,11 @@ def _index_key(key):
 
 def getitem(input, key):
     """input[key] with ints, slices, None, Ellipsis, and int or bool index tensors, arrays or lists."""
-    return GetItem.apply(input, _index_key(key))
+    return GetItem.apply(input, index_key(key))
 
 # --- padding ---------------------------------------------------------------------------------------------------
 class Pad(Function):
+    keeps_inputs = False
     def forward(self, x, widths, value):
         self.region = tuple(slice(lo, lo + size) for (lo, _), size in zip(widths, x.shape))
         return self.xp.pad(x, widths, value)
@@ -196,6 +200,7 @@ class CopySources:
         return (self.depth.size, self.height.size, self.width.size)
 
 class PadCopy(Function):
+    keeps_inputs = False
     """(planes, D, H, W) -> (planes, OD, OH, OW), each element copied from where `sources` says."""
     def forward(self, x, sources):
         self.sources, self.shape = sources, x.shape
@@ -218,6 +223,7 @@ def pad_mode(input, pairs, mode):
 
 # --- joining ---------------------------------------------------------------------------------------------------
 class Cat(Function):
+    keeps_inputs = False
     def forward(self, axis, *xs):
         self.axis, self.sizes = axis, [x.shape[axis] for x in xs]
         return self.xp.concatenate(xs, axis)

@@ -21,6 +21,7 @@ def reduced_axes(input, dim, keepdim, op):
     return normalize_dims(dim, input.ndim, op)
 
 class Sum(Function):
+    keeps_inputs = False
     def forward(self, x, axes, keepdim):
         self.shape, self.axes = x.shape, axes
         return self.xp.sum(x, axes, keepdim)

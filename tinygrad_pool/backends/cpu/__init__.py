@@ -9,10 +9,10 @@ with `winograd.py` and `direct.py`), relu and dropout (`fused.py`), the other ac
 """
 from .. import interface, missing_kernel as _missing_kernel
 from .activation import activation, activation_backward
-from .arrays import (abs, add, arange, argmax, argmin, asarray, astype, concatenate, contiguous, copy, div, eq, exp,
-                     expand, full, ge, getitem, gt, index_add, le, log, lt, max, maximum, min, minimum, mul, ne, neg,
-                     owned, pad, permute, pow, reshape, scatter, sigmoid, sign, sqrt, sub, sum, tanh, to_numpy, where,
-                     zeros)
+from .arrays import (abs, add, arange, argmax, argmin, asarray, assign, astype, concatenate, contiguous, copy, div,
+                     eq, exp, expand, full, ge, getitem, gt, index_add, le, log, lt, max, maximum, min, minimum, mul,
+                     ne, neg, owned, pad, permute, pow, reshape, scatter, sigmoid, sign, sqrt, storage, sub, sum, tanh,
+                     to_numpy, where, zeros)
 from .blas import matmul
 from .conv import conv_backward, conv_forward
 from .fused import dropout, relu, relu_backward

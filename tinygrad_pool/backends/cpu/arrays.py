@@ -31,13 +31,24 @@ def contiguous(x):
 def owned(x, taken):
     """A view (a reshape, a slice) shares its base's storage, which `taken` records by the id of the array at the
     root of the view chain; a broadcast view is read-only and is always copied."""
-    root = x
-    while isinstance(root.base, np.ndarray):
-        root = root.base
+    root = storage(x)
     if not x.flags.writeable or id(root) in taken:
         x = root = np.array(x)
     taken.add(id(root))
     return x
+
+def storage(x):
+    """The array at the root of x's view chain: views of one array share it."""
+    while isinstance(x.base, np.ndarray):
+        x = x.base
+    return x
+
+def assign(x, key, values):
+    """x[key] = values in place; a read-only x (a broadcast view, read-only memory) is a ValueError."""
+    if not x.flags.writeable:
+        raise ValueError("this tensor's storage is read-only (an expanded view, or memory that numpy may not "
+                         "write, such as np.frombuffer's): clone() it before writing in place")
+    x[key] = values
 
 # --- elementwise -----------------------------------------------------------------------------------------------
 add, sub, mul, div, pow = np.add, np.subtract, np.multiply, np.true_divide, np.power

@@ -13,7 +13,8 @@ from .elementwise import (abs, add, div, eq, exp, ge, gt, le, log, lt, maximum, 
                           sigmoid, sign, sqrt, sub, tanh, where)
 from .fused import dropout, relu_backward
 from .matmul import matmul
-from .movement import concatenate, expand, getitem, index_add, pad, permute, reshape, scatter
+from .movement import (assign, concatenate, expand, getitem, index_add, pad, permute, reshape, scatter,
+                       storage)
 from .optim import adadelta_step, adam_step, sgd_step
 from .padding import pad_copy, pad_copy_backward
 from .pooling import avg_pool, avg_pool_backward, fractional_max_pool, max_pool, max_pool_backward

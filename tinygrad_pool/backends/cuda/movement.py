@@ -9,8 +9,8 @@ import math
 import numpy as np
 from numba import cuda
 
-from .array import (THREADS, CudaArray, asarray, blocks, broadcast_strides, contiguous_strides, element_offset,
-                    empty, full, padded, zeros)
+from .array import (THREADS, CudaArray, asarray, astype, blocks, broadcast_strides, contiguous_strides,
+                    element_offset, empty, full, padded, zeros)
 
 @cuda.jit(cache=True)
 def _strided_copy_kernel(src, src_offset, src_strides, dst, dst_offset, dst_strides, shape, n):
@@ -123,6 +123,21 @@ def index_add(shape, key, values):
     if index.size:
         _scatter_add_kernel[blocks(index.size), THREADS](out.buffer, asarray(index).buffer, values.buffer)
     return out
+
+def storage(x):
+    """The buffer that owns x's memory (a reshape shares it)."""
+    return x.buffer
+
+def assign(x, key, values):
+    """x[key] = values in place: values (a CudaArray or a number) broadcast to x[key]'s shape and cast."""
+    index = _flat_index(x.shape, key)
+    if not index.size:
+        return
+    if isinstance(values, CudaArray):
+        values = astype(expand(values, index.shape) if values.shape != index.shape else values, x.dtype)
+    else:
+        values = full(index.shape, values, x.dtype)
+    _scatter_kernel[blocks(index.size), THREADS](x.buffer, asarray(index).buffer, values.buffer)
 
 def scatter(shape, key, values):
     """Zeros of `shape` with out[key] = values (a repeated index keeps one of its values): max_unpool."""
