@@ -116,6 +116,9 @@ im2col(x, geometry)               x (N, C, D, H, W) -> columns (C * KD*KH*KW, N 
 col2im(cols, input_shape, geometry)
                                   The adjoint of im2col: zeros of `input_shape` with every column entry added to
                                   the element it was read from.
+resample(x, taps)                 (planes, D, H, W) -> (planes, OD, OH, OW): along each dim, output o sums
+                                  weight * input over its taps (`taps`, an ops.resample.Taps). interpolate; its
+                                  gradient is resample with taps.transposed.
 
 # optimizer steps: update a parameter and its state in place, one fused pass (formulas in scalar.py)
 sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first)

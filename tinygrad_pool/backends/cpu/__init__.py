@@ -20,6 +20,7 @@ from .optim import adadelta_step, adam_step, sgd_step
 from .padding import pad_copy, pad_copy_backward
 from .pooling import avg_pool, avg_pool_backward, fractional_max_pool, max_pool, max_pool_backward
 from .unfold import col2im, im2col
+from .resample import resample
 
 name = "cpu"
 

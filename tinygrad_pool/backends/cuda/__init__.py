@@ -18,6 +18,7 @@ from .movement import (assign, concatenate, expand, getitem, index_add, pad, per
 from .optim import adadelta_step, adam_step, sgd_step
 from .padding import pad_copy, pad_copy_backward
 from .pooling import avg_pool, avg_pool_backward, fractional_max_pool, max_pool, max_pool_backward
+from .resample import resample
 from .reduce import argmax, argmin, max, min, sum
 
 name = "cuda"
