@@ -6,6 +6,9 @@
 
 `transform`, if given, maps each batch's numpy arrays (a tuple) to new ones before they become Tensors: the place
 for normalisation, so it costs one vectorised pass per batch rather than one call per sample.
+
+PyTorch's DataLoader, with its datasets, samplers and worker processes, is `tinygrad_pool.utils.data` (see
+docs/data.md).
 """
 import numpy as np
 
