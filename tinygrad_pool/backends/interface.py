@@ -110,7 +110,8 @@ conv_forward(x, w, bias, geometry, groups)
                                   (N, C_out, OD, OH, OW). `geometry` is an ops.conv.ConvGeometry.
 conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, need_bias)
                                   (grad_x, grad_w, grad_bias) of conv_forward; None for each gradient that is not
-                                  needed.
+                                  needed. x is read only when need_weight; otherwise any array of its shape serves
+                                  (a broadcast zero: conv_transpose).
 im2col(x, geometry)               x (N, C, D, H, W) -> columns (C * KD*KH*KW, N * OD*OH*OW): row (c, jd, jh, jw)
                                   holds what that tap reads at every output position, 0 in the padding.
 col2im(cols, input_shape, geometry)

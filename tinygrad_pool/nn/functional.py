@@ -13,6 +13,7 @@ from ..ops.embedding import one_hot, embedding  # noqa: F401
 from ..ops.conv import conv1d, conv2d, conv3d  # noqa: F401
 from ..ops.fold import unfold, fold  # noqa: F401
 from ..ops.resample import interpolate  # noqa: F401
+from ..ops.conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d  # noqa: F401
 from ..ops.pooling import (  # noqa: F401
     max_pool1d, max_pool2d, max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d,
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,

@@ -85,9 +85,10 @@ def _im2col(x, kernel, stride, pad, dilation, out_shape, cols, adjoint):
                         source = x[n, c, d, h]
                         if step == 1:   # the common case: a straight copy the compiler vectorises
                             row[col + low:col + high] = source[low + offset_w:high + offset_w]
-                        else:
-                            for ow in range(low, high):
-                                row[col + ow] = source[ow * step + offset_w]
+                        else:   # indices from 0 into slices: no negative-index checks, about 25% faster
+                            target, taps = row[col + low:col + high], source[low * step + offset_w:]
+                            for i in range(high - low):
+                                target[i] = taps[i * step]
                         row[col + high:col + ow_n] = 0
                     else:
                         row[col:col + ow_n] = 0
@@ -158,14 +159,14 @@ def _samples_to_rows(batch_part, column_of, span, rows):
                 target[n * span + column_of[o]] = source[o]
 
 @njit(cache=True)
-def _positions_to_samples(out_t, bias, column_of, span, batch_part):
-    """(G, B * span, C_out/G) -> (B, C_out, O), adding the bias (when it has entries) on the way."""
+def _rows_to_samples(rows, bias, column_of, span, batch_part):
+    """(C_out, B * span) -> (B, C_out, O), the reverse of _samples_to_rows, adding the bias (when it has
+    entries) on the way."""
     n_samples, channels, size = batch_part.shape
-    per_group = out_t.shape[2]
     for n in range(n_samples):
         for c in range(channels):
             shift = bias[c] if bias.size else 0
-            source, target = out_t[c // per_group, n * span:(n + 1) * span, c % per_group], batch_part[n, c]
+            source, target = rows[c, n * span:(n + 1) * span], batch_part[n, c]
             for o in range(size):
                 target[o] = source[column_of[o]] + shift
 
@@ -191,29 +192,31 @@ def _worker_buffers(x, rows, out_channels, chunk, workers, span, wide, padded):
 def _conv_forward(x, w, bias, groups, chunk, workers, kernel, stride, pad, dilation, out_shape, wide, padded,
                   column_of, out):
     """out (N, C_out, O) = the convolution of x (N, C, D, H, W) with w (C_out, C*K/G) plus bias (C_out, or
-    empty for none), chunk samples at a time. Each product is out^T = columns^T @ w^T: with the output positions
-    as BLAS's rows it runs about 15% faster here than w @ columns (BLAS reads both transposes in place)."""
+    empty for none), chunk samples at a time. Each product is out_g = w_g @ columns_g, a row per output channel:
+    with the scipy BLAS here that runs up to 30% faster than the transposed product columns^T @ w^T, and never
+    slower, for inner dims of 256-2304 and 64-256 output channels."""
     n_samples, out_channels = out.shape[0], out.shape[1]
     span = column_of[-1] + 1
     rows, per_group = w.shape[1], out_channels // groups
-    cols, out_t, samples = _worker_buffers(x, groups * rows, out_channels, chunk, workers, span, wide, padded)
+    cols, out_rows, samples = _worker_buffers(x, groups * rows, out_channels, chunk, workers, span, wide, padded)
     for worker in prange(workers):
         for start in range(worker * chunk, n_samples, workers * chunk):
             stop = min(start + chunk, n_samples)
             width = (stop - start) * span
             part_cols = cols[worker, :groups * rows * width].reshape(groups * rows, width)
-            part_out_t = out_t[worker, :out_channels * width].reshape(groups, width, per_group)
+            part_out = out_rows[worker, :out_channels * width].reshape(out_channels, width)
             _columns(x[start:stop], kernel, stride, pad, dilation, out_shape, wide, padded, span, samples[worker],
                      part_cols, False)
             for g in range(groups):
-                np.dot(part_cols[g * rows:(g + 1) * rows].T, w[g * per_group:(g + 1) * per_group].T, part_out_t[g])
-            _positions_to_samples(part_out_t, bias, column_of, span, out[start:stop])
+                np.dot(w[g * per_group:(g + 1) * per_group], part_cols[g * rows:(g + 1) * rows],
+                       part_out[g * per_group:(g + 1) * per_group])
+            _rows_to_samples(part_out, bias, column_of, span, out[start:stop])
 
 @njit(parallel=True, cache=True)
 def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, dilation, out_shape, wide, padded,
                    column_of, grad_x, grad_w_t):
     """grad_w_t[worker, g] (C*K/G, C_out/G) += columns_g @ grad_out_g^T over that worker's chunks (w's gradient,
-    transposed: the faster product, as in the forward), and grad_x += col2im(w^T @ grad_out). Either may be an
+    transposed: the faster product here), and grad_x += col2im(w^T @ grad_out). Either may be an
     empty array, meaning that gradient is not needed."""
     n_samples, out_channels = grad_out.shape[0], grad_out.shape[1]
     span = column_of[-1] + 1
@@ -289,12 +292,14 @@ def _im2col_forward(x, w, bias, geometry, groups):
     return out.reshape(out.shape[:2] + tuple(geometry.out_shape))
 
 def _im2col_backward(x, w, grad_out, geometry, groups, need_input, need_weight):
-    """(grad_x or None, grad_w or None) by im2col, for a non-empty x and grad_out."""
+    """(grad_x or None, grad_w or None) by im2col, for a non-empty x and grad_out. Only the weight gradient reads
+    x's values: without it, x may be any array of its shape (a broadcast zero), which is never copied."""
     layout = _layout(geometry)
-    x, w2 = np.ascontiguousarray(x), np.ascontiguousarray(w).reshape(w.shape[0], w[0].size)
+    w2 = np.ascontiguousarray(w).reshape(w.shape[0], w[0].size)
     g = np.ascontiguousarray(grad_out).reshape(grad_out.shape[:2] + (grad_out[0, 0].size,))
     rows, per_group = w2.shape[1], w2.shape[0] // groups
     grad_x = np.zeros(x.shape if need_input else (0,) * 5, x.dtype)
+    x = np.ascontiguousarray(x) if need_weight else grad_x   # the kernel then reads only its shape
     chunk, workers = _plan(x, w.shape[0], geometry, layout.span)
     grad_w_t = np.zeros((workers, groups, rows, per_group) if need_weight else (0, 0, 0, 0), x.dtype)
     _conv_backward(x, w2, g, groups, chunk, workers, *layout, grad_x, grad_w_t)
@@ -449,7 +454,8 @@ def conv_forward(x, w, bias, geometry, groups):
 def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, need_bias):
     """(grad_x, grad_w, grad_bias) of conv_forward; None for a gradient that is not needed. A 3x3 convolution
     that the Winograd or direct kernels serve gets both gradients from them. As in the forward, gradient values
-    that a fast path may have left wrong come from the definition."""
+    that a fast path may have left wrong come from the definition. Only the weight gradient reads x's values, so
+    a transposed convolution passes a broadcast zero of x's shape, which no path copies."""
     grad_bias = grad_out.sum(axis=(0, 2, 3, 4)) if need_bias else None
     if x.size == 0 or grad_out.size == 0:   # no sample or no input channel: the sums have no terms
         return (np.zeros_like(x) if need_input else None), (np.zeros_like(w) if need_weight else None), grad_bias

@@ -319,11 +319,12 @@ def conv3x3_backward(x, w, grad_out, pad, need_input, need_weight):
     for grad_out (N, C_out, OH, OW), in one pass that transforms grad_out once for both. The forward's products run
     backwards: grad_w = G^T S G for S[k] = sum over tiles of (A dY A^T)[k]^T V[k], and grad_x collects B dV B^T for
     dV[k] = (A dY A^T)[k] U[k]; the same 16 products per tile as the forward, 2.25 times fewer than im2col's."""
-    x, grad_out = np.ascontiguousarray(x), np.ascontiguousarray(grad_out)
+    grad_out = np.ascontiguousarray(grad_out)
     workers = max(1, min(get_num_threads(), x.shape[0]))
     u = _filter_transform(w)
     s_parts = np.zeros((workers if need_weight else 0, 16, grad_out.shape[1], x.shape[1]), x.dtype)   # 0 for N = 0
     grad_x = np.empty(x.shape if need_input else (0,) + x.shape[1:], x.dtype)
+    x = np.ascontiguousarray(x) if need_weight else grad_x   # only the weight gradient reads x's values
     finite = np.ones(workers, np.bool_)
     if x.shape[0] and (need_input or need_weight):
         _winograd_backward(x, u, grad_out, pad[0], pad[1], workers, s_parts, grad_x, finite)
