@@ -1,8 +1,8 @@
 """Train the CNN of pytorch/examples on MNIST: two 3x3 convolutions, max pooling, dropout, two linear layers.
 
     python examples/mnist_cnn.py                          # 5 epochs on the CPU, 99.1% test accuracy
-    python examples/mnist_cnn.py --epochs 1 --save cnn.npz --plot cnn.png
-    python examples/mnist_cnn.py --load cnn.npz           # evaluate a saved checkpoint
+    python examples/mnist_cnn.py --epochs 1 --save cnn.pt --plot cnn.png
+    python examples/mnist_cnn.py --load cnn.pt            # evaluate a saved checkpoint (or one torch.save wrote)
     python examples/mnist_cnn.py --device cuda            # on a GPU (numba-cuda installed)
 
 The data comes from tinygrad_pool.datasets.mnist: the repository's data/mnist/ on a fresh clone (no network needed).
@@ -70,11 +70,13 @@ def evaluate(model, loader):
     return loss / count, 100.0 * correct / count
 
 def save_checkpoint(model, path):
-    """The state_dict as .npz; tp.save writes it atomically, so a crash never leaves half a file."""
+    """The state_dict in PyTorch's format (torch.load reads it); tp.save writes it atomically, so a crash never
+    leaves half a file."""
     tp.save(model.state_dict(), path)
 
 def load_checkpoint(model, path):
-    model.load_state_dict(tp.load(path))
+    """A state dict that tp.save or torch.save wrote, on the CPU; load_state_dict moves it to the model's device."""
+    model.load_state_dict(tp.load(path, map_location="cpu"))
 
 def plot_history(history, path):
     try:
@@ -108,7 +110,7 @@ def parse_args(description=__doc__, argv=None, epochs=5):
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data", default=None, help="folder with the MNIST files (default: the usual places)")
     parser.add_argument("--limit", type=int, default=None, help="train on the first N images only")
-    parser.add_argument("--save", metavar="PATH", help="write the trained weights (.npz)")
+    parser.add_argument("--save", metavar="PATH", help="write the trained weights (PyTorch's .pt format)")
     parser.add_argument("--load", metavar="PATH", help="evaluate saved weights instead of training")
     parser.add_argument("--plot", metavar="PATH", help="write a PNG of loss and accuracy per epoch")
     return parser.parse_args(argv)

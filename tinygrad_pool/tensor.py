@@ -288,6 +288,11 @@ class Tensor:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([printing.tensor_text(self.numpy())] + extras) + ")"
 
+    def __reduce__(self):
+        """pickle, copy.deepcopy and DataLoader workers keep the values, device and requires_grad, as in PyTorch;
+        not the graph that made the tensor, nor its gradient."""
+        return _unpickle_tensor, (self.numpy(), self.device, self.requires_grad)
+
     def __format__(self, spec):
         """A one-element tensor formats as its number (f"{loss:.3f}"), anything else as its repr."""
         if self.numel() == 1 and spec:
@@ -380,6 +385,11 @@ class Tensor:
 
     def __setitem__(self, key, value):
         inplace.setitem(self, key, value)
+
+def _unpickle_tensor(array, device, requires_grad):
+    out = Tensor._wrap(get_backend(device).asarray(array), device)
+    out.requires_grad = requires_grad
+    return out
 
 # The op families build on Tensor, so they load after it; the methods above look them up when called.
 from .ops import activation, elementwise, inplace, matmul, movement, reduce  # noqa: E402

@@ -25,6 +25,9 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
+    def __reduce__(self):
+        return Parameter, (self.detach(), self.requires_grad)
+
 class Module:
     """Base class: assign Parameters and Modules as attributes, write `forward`, call the module.
     State that is saved but not learned (BatchNorm's running statistics) goes in through `register_buffer`."""
