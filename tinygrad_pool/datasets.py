@@ -13,6 +13,8 @@ and is never replaced behind the user's back.
 The first path on that list that exists settles the matter: if it is not a regular file (a folder, a dangling
 symlink) that is a `DatasetError` too, rather than a quiet fall-through to another copy further on. So is a
 search-path entry (`root`, `$TINYGRAD_POOL_DATA`) that exists but is not a folder.
+
+`fetch`, one checked, atomic download, also serves `tinygrad_pool.vision.datasets`.
 """
 import collections
 import gzip
@@ -110,36 +112,45 @@ def load_file(path, md5, magic):
     return parse_idx(raw, path, magic)
 
 class _ChecksumMismatch(Exception):
-    """Raised inside atomic_write so that a download whose bytes are not MNIST's is not kept."""
+    """Raised inside atomic_write so that a download whose bytes are not the expected file's is not kept."""
 
-def download(name, md5, folder, mirrors=MIRRORS):
-    """Fetch NAME.gz into `folder` from the first mirror that serves it with the right checksum. The file is
-    written through `serialization.atomic_write`: a failed or wrong download leaves nothing behind."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / (name + ".gz")
+def fetch(urls, target, is_good):
+    """Download `target` from the first of `urls` whose bytes pass `is_good(path)`, with a progress bar. The
+    file is written through `serialization.atomic_write`: a failed or wrong download leaves nothing behind.
+    Returns the failures, one line per URL tried; an empty list means `target` now holds the file."""
     errors = []
-    for mirror in mirrors:
-        url = mirror + name + ".gz"
+    for url in urls:
         try:
             with urllib.request.urlopen(url, timeout=30) as response, atomic_write(target) as part:
                 total = int(response.headers.get("Content-Length") or 0) or None
-                with tqdm(total=total, desc=f"downloading {name}.gz", unit="B", unit_scale=True) as bar:
+                with tqdm(total=total, desc=f"downloading {target.name}", unit="B", unit_scale=True) as bar:
                     while chunk := response.read(1 << 16):
                         part.write(chunk)
                         bar.update(len(chunk))
                 part.flush()
-                try:
-                    good = hashlib.md5(read_raw(part.name, gzipped=True)).hexdigest() == md5
-                except DatasetError:
-                    good = False
-                if not good:
+                if not is_good(part.name):
                     raise _ChecksumMismatch
         except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
             errors.append(f"{url}: {error}")
         except _ChecksumMismatch:
             errors.append(f"{url}: checksum mismatch")
         else:
-            return target
+            return []
+    return errors
+
+def download(name, md5, folder, mirrors=MIRRORS):
+    """Fetch NAME.gz into `folder` from the first mirror that serves it with the right checksum."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (name + ".gz")
+
+    def is_good(path):
+        try:
+            return hashlib.md5(read_raw(path, gzipped=True)).hexdigest() == md5
+        except DatasetError:
+            return False
+    errors = fetch([mirror + name + ".gz" for mirror in mirrors], target, is_good)
+    if not errors:
+        return target
     raise DatasetError(f"{name}: not found in {folder} and could not be downloaded:\n  " + "\n  ".join(errors)
                        + "\nCopy the four MNIST files into a folder and pass it as root= or $TINYGRAD_POOL_DATA.")
 
