@@ -294,7 +294,7 @@ def test_module_initialisation_and_repr_follow_pytorch():
     assert repr(conv) == "Conv2d(32, 64, kernel_size=(3, 3), stride=(1, 1))"
     assert repr(tp.nn.Conv1d(2, 4, 3, padding="same", groups=2, bias=False)) == \
         "Conv1d(2, 4, kernel_size=(3,), stride=(1,), padding='same', groups=2, bias=False)"
-    assert len(conv.parameters()) == 2 and tp.nn.Conv3d(1, 1, 1).weight.shape == (1, 1, 1, 1, 1)
+    assert len(list(conv.parameters())) == 2 and tp.nn.Conv3d(1, 1, 1).weight.shape == (1, 1, 1, 1, 1)
     with pytest.raises(ValueError, match="padding_mode='mirror'"):
         tp.nn.Conv2d(1, 1, 3, padding_mode="mirror")
 

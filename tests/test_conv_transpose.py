@@ -266,7 +266,7 @@ def test_module_initialisation_and_repr_follow_pytorch():
     w, b = layer.weight.numpy(), layer.bias.numpy()
     assert w.shape == (64, 16, 3, 3) and w.dtype == np.float32 and b.shape == (32,)
     assert abs(w).max() <= bound and w.std() > bound / 2 and abs(b).max() <= bound and abs(b).max() > bound / 2
-    assert len(layer.parameters()) == 2 and tp.nn.ConvTranspose3d(1, 1, 1).weight.shape == (1, 1, 1, 1, 1)
+    assert len(list(layer.parameters())) == 2 and tp.nn.ConvTranspose3d(1, 1, 1).weight.shape == (1, 1, 1, 1, 1)
     assert repr(tp.nn.ConvTranspose2d(16, 33, 3, stride=2)) == \
         "ConvTranspose2d(16, 33, kernel_size=(3, 3), stride=(2, 2))"
     assert repr(tp.nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2, dilation=2,

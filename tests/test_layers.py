@@ -114,7 +114,7 @@ def test_module_list_and_dict_register_their_modules():
                 x = block(x)
             return x
     net = Net()
-    assert len(net.parameters()) == 6 and net(tp.ones(1, 2)).shape == (1, 2)
+    assert len(list(net.parameters())) == 6 and net(tp.ones(1, 2)).shape == (1, 2)
     assert set(net.state_dict()) == {f"blocks.{i}.{p}" for i in range(3) for p in ("weight", "bias")}
 
 BAD = {

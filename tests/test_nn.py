@@ -169,7 +169,7 @@ def test_load_state_dict_names_missing_unexpected_and_misshaped_keys():
 
 def test_module_to_moves_parameters_and_buffers(device):
     model = small_net().to(device)
-    assert {t.device for t in model.parameters() + model.buffers()} == {device}
+    assert {t.device for t in [*model.parameters(), *model.buffers()]} == {device}
     out = model(Tensor(np.ones((2, 1, 4, 4), np.float32), device=device))
     assert out.device == device and out.shape == (2, 3)
 

@@ -8,7 +8,8 @@ from .seeding import manual_seed, Generator
 from .autograd import no_grad, is_grad_enabled
 from .gradcheck import gradcheck, GradcheckError
 from .serialization import save, load, save_file, load_file
-from . import nn, optim
+from .device import device
+from . import nn, optim, cuda, accelerator
 from . import utils
 from .data import DataLoader
 
@@ -18,5 +19,5 @@ long, int, double, float = int64, int32, float64, float32   # PyTorch's aliases:
 __all__ = ["Tensor", "tensor", "from_numpy", "zeros", "ones", "full", "randn", "rand", "arange", "zeros_like",
            "ones_like", "full_like", "randn_like", "rand_like", "manual_seed", "Generator", "cat", "stack", "where",
            "no_grad", "is_grad_enabled", "gradcheck", "GradcheckError", "save", "load", "nn", "optim", "DataLoader",
-           "save_file", "load_file",
+           "save_file", "load_file", "device", "cuda", "accelerator",
            "float32", "float64", "int64", "int32", "uint8"]   # not bool, int, float: they would shadow builtins

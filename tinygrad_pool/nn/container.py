@@ -15,10 +15,12 @@ class Sequential(Module):
         return input
 
     def __getitem__(self, index):
-        return self.children()[index]
+        """The module at `index`, or for a slice a Sequential of those modules, as in PyTorch."""
+        modules = list(self.children())
+        return Sequential(*modules[index]) if isinstance(index, slice) else modules[index]
 
     def __len__(self):
-        return len(self.children())
+        return len(list(self.children()))
 
     def __iter__(self):
         return iter(self.children())
@@ -51,26 +53,26 @@ class ModuleList(Module):
         return self
 
     def insert(self, index, module):
-        modules = self.children()
+        modules = list(self.children())
         modules.insert(index, self._check(module, "the inserted entry"))
         self._reset(modules)
 
     def __getitem__(self, index):
-        children = self.children()
+        children = list(self.children())
         return ModuleList(children[index]) if isinstance(index, slice) else children[index]
 
     def __setitem__(self, index, module):
-        modules = self.children()
+        modules = list(self.children())
         modules[index] = self._check(module, f"entry {index}")
         self._reset(modules)
 
     def __delitem__(self, index):
-        modules = self.children()
+        modules = list(self.children())
         del modules[index]
         self._reset(modules)
 
     def __len__(self):
-        return len(self.children())
+        return len(list(self.children()))
 
     def __iter__(self):
         return iter(self.children())
@@ -102,7 +104,7 @@ class ModuleDict(Module):
         return name in dict(self.named_children())
 
     def __len__(self):
-        return len(self.children())
+        return len(list(self.children()))
 
     def __iter__(self):
         return iter(self.keys())
@@ -111,7 +113,7 @@ class ModuleDict(Module):
         return [name for name, _ in self.named_children()]
 
     def values(self):
-        return self.children()
+        return list(self.children())
 
     def items(self):
         return list(self.named_children())

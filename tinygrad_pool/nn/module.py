@@ -1,5 +1,8 @@
 """`Module` and `Parameter`: PyTorch's way of grouping tensors that learn with the code that uses them."""
+import collections
 import collections.abc
+import functools
+import inspect
 
 import numpy as np
 
@@ -28,10 +31,33 @@ class Parameter(Tensor):
     def __reduce__(self):
         return Parameter, (self.detach(), self.requires_grad)
 
+def _with_factory_arguments(init):
+    """The library's module constructors take PyTorch's `device=` and `dtype=` (nn.Linear(4, 2, device="cuda")):
+    the module is built as usual, then its tensors move and its floating-point ones take the dtype."""
+    if {"device", "dtype"} & set(inspect.signature(init).parameters):
+        return init
+
+    @functools.wraps(init)
+    def __init__(self, *args, device=None, dtype=None, **kwargs):
+        init(self, *args, **kwargs)
+        if dtype is not None:
+            self.to(dtype)
+        if device is not None:
+            self.to(device)
+    return __init__
+
 class Module:
     """Base class: assign Parameters and Modules as attributes, write `forward`, call the module.
     State that is saved but not learned (BatchNorm's running statistics) goes in through `register_buffer`."""
     training = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("tinygrad_pool.") and "__init__" in cls.__dict__:
+            cls.__init__ = _with_factory_arguments(cls.__dict__["__init__"])
+
+    def __init__(self):
+        """Nothing to set up: PyTorch's subclasses call super().__init__() first, and may here too."""
 
     def __setattr__(self, name, value):
         order = self.__dict__.setdefault("_order", [])
@@ -46,6 +72,25 @@ class Module:
             raise TypeError(f"register_buffer: buffer {name!r} must be a Tensor, got {type(tensor).__name__}")
         self.__dict__.setdefault("_buffer_names", []).append(name)
         object.__setattr__(self, name, tensor)
+
+    def register_parameter(self, name, param):
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
+        setattr(self, name, param)
+
+    def add_module(self, name, module):
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module or None, got {type(module).__name__}")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def apply(self, fn):
+        """fn(module) for every submodule, children first, then this one (weight initialisation); returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
@@ -63,7 +108,8 @@ class Module:
         yield from self._members(Module)
 
     def children(self):
-        return [module for _, module in self.named_children()]
+        for _, module in self.named_children():
+            yield module
 
     def named_modules(self, prefix=""):
         yield prefix, self
@@ -71,7 +117,8 @@ class Module:
             yield from child.named_modules(prefix + name + ".")
 
     def modules(self):
-        return [module for _, module in self.named_modules()]
+        for _, module in self.named_modules():
+            yield module
 
     def named_parameters(self, prefix=""):
         for name, parameter in self._members(Parameter):
@@ -79,8 +126,9 @@ class Module:
         for name, child in self.named_children():
             yield from child.named_parameters(prefix + name + ".")
 
-    def parameters(self):
-        return [parameter for _, parameter in self.named_parameters()]
+    def parameters(self, recurse=True):
+        for _, parameter in self.named_parameters() if recurse else self._members(Parameter):
+            yield parameter
 
     def named_buffers(self, prefix=""):
         for name in self.__dict__.get("_buffer_names", []):
@@ -89,12 +137,13 @@ class Module:
             yield from child.named_buffers(prefix + name + ".")
 
     def buffers(self):
-        return [buffer for _, buffer in self.named_buffers()]
+        for _, buffer in self.named_buffers():
+            yield buffer
 
     def state_dict(self):
         """{name: Tensor} of every parameter and buffer in PyTorch's order (each module's own parameters, then its
         buffers, then its children), detached: they share storage with the module."""
-        state = {}
+        state = collections.OrderedDict()
         for prefix, module in self.named_modules():
             state.update((prefix + name, p.detach()) for name, p in module._members(Parameter))
             state.update((prefix + name, getattr(module, name).detach())
@@ -146,13 +195,42 @@ class Module:
             own[name].data = array
         return missing, unexpected
 
-    def to(self, device):
-        """Move every parameter and buffer (in place, like PyTorch) to `device`; gradients are dropped."""
-        device = normalize_device(device)
-        backend = get_backend(device)
-        for tensor in self.parameters() + self.buffers():
-            if tensor.device != device:
-                tensor.data, tensor.device, tensor.grad = backend.asarray(tensor.numpy()), device, None
+    def to(self, *args, device=None, dtype=None):
+        """Move every parameter and buffer in place (as PyTorch does) to a device, and/or cast the floating-point
+        ones to a float dtype: m.to('cuda'), m.to(tp.float64), m.to('cuda', tp.float64). Gradients are dropped."""
+        from ..tensor import DTYPES, as_dtype
+        for arg in args:
+            if isinstance(arg, str) or arg is None:
+                device = arg if device is None else device
+            else:
+                dtype = arg if dtype is None else dtype
+        if dtype is not None:
+            dtype = as_dtype(dtype)
+            if dtype.kind != "f" or dtype not in DTYPES:
+                raise TypeError(f"{type(self).__name__}.to: dtype must be float32 or float64, got {dtype}")
+        target = None if device is None else normalize_device(device)
+        for tensor in list(self.parameters()) + list(self.buffers()):
+            if target is not None and tensor.device != target:
+                tensor.data, tensor.device, tensor.grad = get_backend(target).asarray(tensor.numpy()), target, None
+            if dtype is not None and tensor.dtype.kind == "f" and tensor.dtype != dtype:
+                tensor.data, tensor.grad = tensor.xp.astype(tensor.data, dtype), None
+        return self
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda")
+
+    def double(self):
+        return self.to(np.dtype("float64"))
+
+    def float(self):
+        return self.to(np.dtype("float32"))
+
+    def requires_grad_(self, requires_grad=True):
+        for parameter in self.parameters():
+            parameter.requires_grad = requires_grad
         return self
 
     def train(self, mode=True):
