@@ -41,3 +41,13 @@ def test_pytorch_prints_the_same_text():
               rng.standard_normal((40, 40)).astype(np.float32) * 1e3]
     for array in arrays:
         assert repr(tp.tensor(array)) == repr(torch.tensor(array)).replace("torch.", "tinygrad_pool.")
+
+MODULES = ["ReLU()", "ReLU(inplace=True)", "Dropout(0.5)", "MaxPool2d(3, 2, 1)", "AdaptiveAvgPool2d((1, 1))",
+           "Linear(4, 2)", "Conv2d(3, 8, 3, padding=1)", "LeakyReLU(0.2, inplace=True)", "LogSoftmax(dim=1)",
+           "ConvTranspose2d(8, 4, 4, 2, 1, bias=False)", "Embedding(10, 3)", "PixelShuffle(2)",
+           "Upsample(scale_factor=2, mode='nearest')", "MaxUnpool2d(2)", "ReflectionPad2d(2)", "Unflatten(1, (2, 2))"]
+
+@pytest.mark.parametrize("spec", MODULES)
+def test_modules_print_as_in_pytorch(spec):
+    torch = pytest.importorskip("torch")
+    assert repr(eval("tp.nn." + spec)) == repr(eval("torch.nn." + spec))

@@ -99,9 +99,9 @@ class _MaxUnpoolNd(_Pool):
     arguments = shown = ("kernel_size", "stride", "padding")
 
     def __init__(self, kernel_size, stride=None, padding=0):
-        pooling.max_unpool_arguments(type(self).__name__, self.dims, kernel_size, stride, padding)
-        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
-        self.padding = padding
+        """Keeps its sizes as tuples, one entry per dim, which is how PyTorch's repr shows them."""
+        self.kernel_size, self.stride, self.padding = pooling.max_unpool_arguments(
+            type(self).__name__, self.dims, kernel_size, stride, padding)
 
     def forward(self, input, indices, output_size=None):
         return type(self).function(input, indices, self.kernel_size, self.stride, self.padding, output_size)
