@@ -32,6 +32,7 @@ SIMULATED = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
 def pytest_configure(config):
     if SIMULATED:   # the simulator runs uint64 hash arithmetic in numpy scalars, which warn where a GPU just wraps
         config.addinivalue_line("filterwarnings", "ignore:overflow encountered in scalar:RuntimeWarning")
+        config.addinivalue_line("filterwarnings", "ignore:invalid value encountered in scalar subtract:RuntimeWarning")
 
 DEVICES = [
     "cpu",

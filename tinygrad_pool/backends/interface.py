@@ -121,6 +121,17 @@ resample(x, taps)                 (planes, D, H, W) -> (planes, OD, OH, OW): alo
                                   weight * input over its taps (`taps`, an ops.resample.Taps). interpolate; its
                                   gradient is resample with taps.transposed.
 
+# normalisation: x is an (N, C, S) view; `grouping` (an ops.normalization.Grouping) says which elements share
+# statistics (mean and biased variance, float64 arrays) and whether weight and bias index C or S
+normalize(x, weight, bias, statistics, eps, grouping)
+                                  (out, mean, var): out = (x - mean) / sqrt(var + eps) * weight + bias, each element
+                                  with its group's statistics: `statistics` (mean, var), or, when it is None, those
+                                  of x (shape (C,) over the batch, else (N * groups,)). weight and bias (C,) or (S,),
+                                  or None.
+normalize_backward(x, g, mean, var, weight, eps, grouping, batch_statistics, need_input, need_weight, need_bias)
+                                  (grad_x, grad_weight, grad_bias) of normalize; with batch_statistics, mean and var
+                                  are functions of x. None for each gradient that is not needed.
+
 # optimizer steps: update a parameter and its state in place, one fused pass (formulas in scalar.py)
 sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first)
                                   SGD with momentum (buf: the momentum buffer; first: the buffer's first step).

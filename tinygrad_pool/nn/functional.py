@@ -7,7 +7,7 @@ from ..ops.matmul import linear  # noqa: F401
 from ..ops.losses import (  # noqa: F401
     nll_loss, cross_entropy, mse_loss, l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy,
     binary_cross_entropy_with_logits, kl_div)
-from ..ops.normalization import batch_norm  # noqa: F401
+from ..ops.normalization import batch_norm, layer_norm, group_norm, instance_norm  # noqa: F401
 from ..ops.movement import pad, pixel_shuffle, pixel_unshuffle  # noqa: F401
 from ..ops.embedding import one_hot, embedding  # noqa: F401
 from ..ops.conv import conv1d, conv2d, conv3d  # noqa: F401

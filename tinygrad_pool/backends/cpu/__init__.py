@@ -16,6 +16,7 @@ from .arrays import (abs, add, arange, argmax, argmin, asarray, assign, astype, 
 from .blas import matmul
 from .conv import conv_backward, conv_forward
 from .fused import dropout, relu, relu_backward
+from .normalization import normalize, normalize_backward
 from .optim import adadelta_step, adam_step, sgd_step
 from .padding import pad_copy, pad_copy_backward
 from .pooling import avg_pool, avg_pool_backward, fractional_max_pool, max_pool, max_pool_backward

@@ -13,6 +13,7 @@ from .elementwise import (abs, add, div, eq, exp, ge, gt, le, log, lt, maximum, 
                           sigmoid, sign, sqrt, sub, tanh, where)
 from .fused import dropout, relu_backward
 from .matmul import matmul
+from .normalization import normalize, normalize_backward
 from .movement import (assign, concatenate, expand, getitem, index_add, pad, permute, reshape, scatter,
                        storage)
 from .optim import adadelta_step, adam_step, sgd_step
