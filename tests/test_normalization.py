@@ -247,8 +247,8 @@ def test_module_parameters_buffers_and_state_dict_keys():
     assert list(nn.InstanceNorm2d(3).state_dict()) == []
     assert list(nn.InstanceNorm2d(3, affine=True, track_running_stats=True).state_dict()) == [
         "weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
-    assert repr(nn.GroupNorm(2, 4)) == "GroupNorm(2, 4, eps=1e-05, affine=True)"
-    assert repr(nn.LayerNorm((2, 3))) == "LayerNorm((2, 3), eps=1e-05, elementwise_affine=True)"
+    assert repr(nn.GroupNorm(2, 4)) == "GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)"
+    assert repr(nn.LayerNorm((2, 3))) == "LayerNorm((2, 3), eps=1e-05, elementwise_affine=True, bias=True)"
 
 def test_instance_norm_takes_unbatched_inputs_and_warns_on_unused_num_features():
     x = np.random.default_rng(12).standard_normal((3, 4, 5)).astype(np.float32)

@@ -45,7 +45,10 @@ def test_pytorch_prints_the_same_text():
 MODULES = ["ReLU()", "ReLU(inplace=True)", "Dropout(0.5)", "MaxPool2d(3, 2, 1)", "AdaptiveAvgPool2d((1, 1))",
            "Linear(4, 2)", "Conv2d(3, 8, 3, padding=1)", "LeakyReLU(0.2, inplace=True)", "LogSoftmax(dim=1)",
            "ConvTranspose2d(8, 4, 4, 2, 1, bias=False)", "Embedding(10, 3)", "PixelShuffle(2)",
-           "Upsample(scale_factor=2, mode='nearest')", "MaxUnpool2d(2)", "ReflectionPad2d(2)", "Unflatten(1, (2, 2))"]
+           "Upsample(scale_factor=2, mode='nearest')", "MaxUnpool2d(2)", "ReflectionPad2d(2)", "Unflatten(1, (2, 2))",
+           "BatchNorm2d(8)", "BatchNorm1d(3, affine=False)", "BatchNorm2d(3, bias=False)", "LayerNorm(8)",
+           "LayerNorm(8, bias=False)", "GroupNorm(2, 8)", "GroupNorm(1, 2, affine=False)", "InstanceNorm2d(8)",
+           "InstanceNorm2d(3, affine=True, bias=False)"]
 
 @pytest.mark.parametrize("spec", MODULES)
 def test_modules_print_as_in_pytorch(spec):

@@ -10,7 +10,7 @@ from .module import Module, Parameter
 class _BatchNorm(Module):
     input_dims = ()
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, *, bias=True):
         op = type(self).__name__
         check_int(num_features, "num_features", op, minimum=1)
         check_number(eps, "eps", op, minimum=0)
@@ -18,10 +18,11 @@ class _BatchNorm(Module):
             check_number(momentum, "momentum", op)
         check_bool(affine, "affine", op)
         check_bool(track_running_stats, "track_running_stats", op)
+        check_bool(bias, "bias", op)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = Parameter(np.ones(num_features, np.float32)) if affine else None
-        self.bias = Parameter(np.zeros(num_features, np.float32)) if affine else None
+        self.bias = Parameter(np.zeros(num_features, np.float32)) if affine and bias else None
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, np.float32)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, np.float32)))
@@ -44,7 +45,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 class BatchNorm1d(_BatchNorm):
     input_dims = (2, 3)
