@@ -28,6 +28,16 @@ class no_grad(contextlib.ContextDecorator):
         _state.grad_enabled = _previous_modes().pop()
         return False
 
+class enable_grad(contextlib.ContextDecorator):
+    """Context manager and decorator: record the tape again, even inside no_grad (PyTorch's torch.enable_grad)."""
+    def __enter__(self):
+        _previous_modes().append(is_grad_enabled())
+        _state.grad_enabled = True
+
+    def __exit__(self, *exc):
+        _state.grad_enabled = _previous_modes().pop()
+        return False
+
 def _previous_modes():
     if not hasattr(_state, "previous_modes"):
         _state.previous_modes = []
