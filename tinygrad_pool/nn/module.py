@@ -46,6 +46,9 @@ def _with_factory_arguments(init):
             self.to(device)
     return __init__
 
+def _joined(prefix, name):
+    return f"{prefix}.{name}" if prefix else name
+
 class Module:
     """Base class: assign Parameters and Modules as attributes, write `forward`, call the module.
     State that is saved but not learned (BatchNorm's running statistics) goes in through `register_buffer`."""
@@ -112,9 +115,11 @@ class Module:
             yield module
 
     def named_modules(self, prefix=""):
+        """(name, module) for this module ("" or `prefix`) and every submodule: "0", "0.conv", ... as PyTorch names
+        them."""
         yield prefix, self
         for name, child in self.named_children():
-            yield from child.named_modules(prefix + name + ".")
+            yield from child.named_modules(_joined(prefix, name))
 
     def modules(self):
         for _, module in self.named_modules():
@@ -122,9 +127,9 @@ class Module:
 
     def named_parameters(self, prefix=""):
         for name, parameter in self._members(Parameter):
-            yield prefix + name, parameter
+            yield _joined(prefix, name), parameter
         for name, child in self.named_children():
-            yield from child.named_parameters(prefix + name + ".")
+            yield from child.named_parameters(_joined(prefix, name))
 
     def parameters(self, recurse=True):
         for _, parameter in self.named_parameters() if recurse else self._members(Parameter):
@@ -132,9 +137,9 @@ class Module:
 
     def named_buffers(self, prefix=""):
         for name in self.__dict__.get("_buffer_names", []):
-            yield prefix + name, getattr(self, name)
+            yield _joined(prefix, name), getattr(self, name)
         for name, child in self.named_children():
-            yield from child.named_buffers(prefix + name + ".")
+            yield from child.named_buffers(_joined(prefix, name))
 
     def buffers(self):
         for _, buffer in self.named_buffers():
@@ -145,8 +150,8 @@ class Module:
         buffers, then its children), detached: they share storage with the module."""
         state = collections.OrderedDict()
         for prefix, module in self.named_modules():
-            state.update((prefix + name, p.detach()) for name, p in module._members(Parameter))
-            state.update((prefix + name, getattr(module, name).detach())
+            state.update((_joined(prefix, name), p.detach()) for name, p in module._members(Parameter))
+            state.update((_joined(prefix, name), getattr(module, name).detach())
                          for name in module.__dict__.get("_buffer_names", []))
         return state
 
@@ -180,7 +185,7 @@ class Module:
                            f"unexpected keys {unexpected}")
         for prefix, module in list(self.named_modules()):
             if hasattr(module, "load_state_dict_shapes"):   # a lazy module takes its shapes from the checkpoint
-                module.load_state_dict_shapes(state_dict, prefix)
+                module.load_state_dict_shapes(state_dict, prefix + "." if prefix else "")
         values, problems = {}, []
         for name, target in own.items():
             if name in state_dict:

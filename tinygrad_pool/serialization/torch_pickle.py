@@ -71,7 +71,7 @@ class Pickler(pickle._Pickler):
         if isinstance(obj, Parameter):
             return REBUILD_PARAMETER, (obj.detach(), obj.requires_grad, collections.OrderedDict())
         if isinstance(obj, Tensor):
-            return REBUILD_TENSOR, (self._storage(obj), 0, obj.shape, _contiguous_strides(obj.shape),
+            return REBUILD_TENSOR, (self._storage(obj), 0, tuple(obj.shape), _contiguous_strides(obj.shape),
                                     obj.requires_grad, collections.OrderedDict())
         return NotImplemented
 
