@@ -110,7 +110,7 @@ CASES = {
     "clamp by a tensor": (lambda: x.clamp(max=x), TypeError, "clamp: max must be a number"),
     "clamp by nothing": (lambda: x.clamp(), ValueError, "at least one of min and max"),
     "where on a float condition": (lambda: tp.where(tp.ones(2), v, v), TypeError, "condition must be a bool"),
-    "where of two numbers": (lambda: tp.where(v > 1, 1.0, 0.0), TypeError, "input or other must be a Tensor"),
+    "where of a string": (lambda: tp.where(v > 1, "a", 0.0), TypeError, "where: input must be a number"),
     "add a string": (lambda: v + "a", TypeError, "unsupported operand"),
     "add mismatched shapes": (lambda: v + tp.ones(3), ValueError, "do not broadcast"),
     # activations

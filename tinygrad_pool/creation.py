@@ -1,10 +1,10 @@
 """Ways to make tensors: from data, filled, random (from the seeded generator), ranges, and `*_like` twins."""
 import numpy as np
 
-from .arguments import check_number, check_tensor, shape_arg
+from .arguments import check_int, check_number, check_tensor, shape_arg
 from .backends import get_backend, normalize_device
-from .seeding import generator
-from .tensor import Tensor, as_dtype, float32, int64
+from .seeding import Generator, generator as default_generator
+from .tensor import Tensor, as_dtype, common_device, float32, int64
 
 def tensor(data, dtype=None, device="cpu", requires_grad=False):
     return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
@@ -59,12 +59,12 @@ def ones(*size, dtype=None, device="cpu", requires_grad=False):
 def randn(*size, dtype=None, device="cpu", requires_grad=False):
     """Standard normal samples."""
     dtype = _float_dtype(dtype, "randn")
-    return _make(generator().standard_normal(shape_arg(size, "randn")), dtype, device, requires_grad)
+    return _make(default_generator().standard_normal(shape_arg(size, "randn")), dtype, device, requires_grad)
 
 def rand(*size, dtype=None, device="cpu", requires_grad=False):
     """Uniform samples in [0, 1)."""
     dtype = _float_dtype(dtype, "rand")
-    return _make(generator().random(shape_arg(size, "rand")), dtype, device, requires_grad)
+    return _make(default_generator().random(shape_arg(size, "rand")), dtype, device, requires_grad)
 
 def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
     if end is None:
@@ -78,6 +78,89 @@ def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=Fals
     values = np.arange(start, end, step)
     default = float32 if values.dtype.kind == "f" else int64
     return _make(values, as_dtype(dtype) or default, device, requires_grad)
+
+def empty(*size, dtype=None, device="cpu", requires_grad=False):
+    """A tensor of `size` whose values are to be written; here they are zeros."""
+    return _filled(shape_arg(size, "empty"), 0, as_dtype(dtype) or float32, device, requires_grad)
+
+def eye(n, m=None, dtype=None, device="cpu", requires_grad=False):
+    """The n x m (n x n by default) matrix with ones on the diagonal."""
+    check_int(n, "n", "eye", minimum=0)
+    m = n if m is None else check_int(m, "m", "eye", minimum=0)
+    return _make(np.eye(n, m), as_dtype(dtype) or float32, device, requires_grad)
+
+def _check_steps(start, end, steps, op):
+    check_number(start, "start", op)
+    check_number(end, "end", op)
+    return check_int(steps, "steps", op, minimum=0)
+
+def linspace(start, end, steps, dtype=None, device="cpu", requires_grad=False):
+    """`steps` evenly spaced values from start to end, both included (computed in float64, then cast)."""
+    steps = _check_steps(start, end, steps, "linspace")
+    return _make(np.linspace(start, end, steps), as_dtype(dtype) or float32, device, requires_grad)
+
+def logspace(start, end, steps, base=10.0, dtype=None, device="cpu", requires_grad=False):
+    """base ** linspace(start, end, steps)."""
+    steps = _check_steps(start, end, steps, "logspace")
+    check_number(base, "base", "logspace")
+    with np.errstate(over="ignore"):
+        values = np.float64(base) ** np.linspace(start, end, steps)
+    return _make(values, as_dtype(dtype) or float32, device, requires_grad)
+
+def _stream(generator, op):
+    """The numpy Generator to draw from: the library's, or that of a tinygrad_pool.Generator."""
+    if generator is None:
+        return default_generator()
+    if not isinstance(generator, Generator):
+        raise TypeError(f"{op}: generator must be a tinygrad_pool.Generator or None, got {type(generator).__name__}")
+    return generator.numpy
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """Normal samples with `mean` and `std`, numbers (then `size` is needed) or tensors that broadcast (the samples
+    take their shape, dtype and device). No gradient flows to mean or std."""
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    for name, value in (("mean", mean), ("std", std)):
+        if not isinstance(value, Tensor):
+            check_number(value, name, "normal")
+        elif value.dtype.kind != "f":
+            raise TypeError(f"normal: {name} must be a float tensor, got {value.dtype}")
+    if tensors and size is not None:
+        raise TypeError("normal: size is given by the tensor mean or std; pass size only with two numbers")
+    if not tensors and size is None:
+        raise TypeError("normal: with a number mean and std, pass size too, e.g. normal(0.0, 1.0, (2, 3))")
+    values = [t.numpy() if isinstance(t, Tensor) else np.float64(t) for t in (mean, std)]
+    if np.any(values[1] < 0) or np.any(np.isnan(values[1])):
+        raise ValueError("normal: std must be >= 0 everywhere, got a negative or NaN value")
+    if tensors:
+        shape = np.broadcast_shapes(*(np.shape(v) for v in values))
+        dtype = as_dtype(dtype) or np.result_type(*(t.dtype for t in tensors))
+        device = device or common_device(tensors)
+    else:
+        shape = shape_arg(size if isinstance(size, (tuple, list)) else (size,), "normal")
+        dtype = _float_dtype(dtype, "normal")
+    samples = values[0] + values[1] * _stream(generator, "normal").standard_normal(shape)
+    return _make(np.asarray(samples), dtype, device or "cpu", requires_grad)
+
+def randint(*args, size=None, generator=None, dtype=None, device="cpu", requires_grad=False):
+    """Integers drawn uniformly from [low, high): randint(high, size) or randint(low, high, size); int64 by
+    default."""
+    if size is None and args:
+        *args, size = args
+    if len(args) not in (1, 2) or size is None:
+        raise TypeError("randint: call it as randint(high, size) or randint(low, high, size), e.g. randint(10, (3,))")
+    low, high = (0, args[0]) if len(args) == 1 else args
+    check_int(low, "low", "randint")
+    check_int(high, "high", "randint")
+    if low >= high:
+        raise ValueError(f"randint: low={low} must be less than high={high}")
+    shape = shape_arg(size if isinstance(size, (tuple, list)) else (size,), "randint")
+    values = _stream(generator, "randint").integers(low, high, shape)
+    return _make(values, as_dtype(dtype) or int64, device, requires_grad)
+
+def randperm(n, *, generator=None, dtype=None, device="cpu", requires_grad=False):
+    """0, ..., n - 1 in a random order."""
+    check_int(n, "n", "randperm", minimum=0)
+    return _make(_stream(generator, "randperm").permutation(n), as_dtype(dtype) or int64, device, requires_grad)
 
 def _like(maker):
     def like(input, dtype=None, device=None, requires_grad=False):

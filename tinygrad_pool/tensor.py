@@ -8,7 +8,7 @@ each op's argument checks, Function and public function live.
 import numpy as np
 
 from . import autograd, printing
-from .arguments import check_bool, normalize_dim
+from .arguments import check_bool, described, is_int, normalize_dim
 from .backends import get_backend, normalize_device
 
 float32, float64, bool_ = np.dtype("float32"), np.dtype("float64"), np.dtype("bool")
@@ -86,6 +86,46 @@ def _check_fits(array, dtype):
         raise ValueError(f"cannot convert values in [{array.min()}, {array.max()}] to {dtype}: out of range "
                          f"[{info.min}, {info.max}]")
 
+class Size(tuple):
+    """PyTorch's torch.Size: the tuple of sizes that `shape` and `size()` return, equal to the plain tuple.
+    repr and str read `tinygrad_pool.Size([1, 84])`; a slice or a sum with a tuple is a Size again. In an f-string
+    without a format spec it reads as the tuple, `(1, 84)`: that is how the library's messages show shapes."""
+    __slots__ = ()
+
+    def __new__(cls, sizes=()):
+        sizes = tuple(sizes)
+        for size in sizes:
+            if not is_int(size):
+                raise TypeError(f"Size: sizes must be ints, got {described(size)} in {sizes!r}")
+        return super().__new__(cls, (int(s) for s in sizes))
+
+    def __repr__(self):
+        return f"tinygrad_pool.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        return tuple.__repr__(self) if not spec else format(repr(self), spec)
+
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        return tuple.__new__(Size, item) if isinstance(key, slice) else item
+
+    def __add__(self, other):
+        return tuple.__new__(Size, tuple.__add__(self, other)) if isinstance(other, tuple) else NotImplemented
+
+    def __radd__(self, other):
+        return tuple.__new__(Size, tuple.__add__(other, self)) if isinstance(other, tuple) else NotImplemented
+
+    def __reduce__(self):
+        return Size, (tuple(self),)
+
+    def numel(self):
+        """The number of elements of a tensor of this shape."""
+        return int(np.prod(self, dtype=np.int64))
+
+_new_size = tuple.__new__   # a Size from a tuple of ints known to be valid, without Size.__new__'s checks
+
 def common_device(args):
     """The one device of the Tensors among `args`; mixing devices is a ValueError."""
     devices = {a.device for a in args if isinstance(a, Tensor)}
@@ -150,17 +190,30 @@ class Tensor:
         self._grad = value
 
     # --- properties and conversion ---------------------------------------------------------------------------
-    shape = property(lambda self: tuple(self.data.shape))
+    shape = property(lambda self: _new_size(Size, self.data.shape))
     dtype = property(lambda self: np.dtype(self.data.dtype))
     ndim = property(lambda self: len(self.data.shape))
     is_leaf = property(lambda self: self._ctx is None)
     grad_fn = property(lambda self: self._ctx, doc="The Function that computed this tensor (None for a leaf).")
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[normalize_dim(dim, self.ndim)]
+        return self.shape if dim is None else self.data.shape[normalize_dim(dim, self.ndim)]
 
     def numel(self):
-        return int(np.prod(self.shape, dtype=np.int64))
+        return int(np.prod(self.data.shape, dtype=np.int64))
+
+    nelement = numel
+
+    def dim(self):
+        return self.ndim
+
+    ndimension = dim
+
+    def element_size(self):
+        """Bytes per element."""
+        return self.dtype.itemsize
+
+    is_cuda = property(lambda self: self.device == "cuda")
 
     def _one_value(self, what):
         if self.numel() != 1:
@@ -186,6 +239,16 @@ class Tensor:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
+
+    def __iter__(self):
+        """The slices along dim 0, as PyTorch's iteration (`for row in x`)."""
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(movement.unbind(self, 0))
+
+    def __contains__(self, element):
+        """Whether any element equals `element` (a number or a tensor that broadcasts)."""
+        return bool(reduce.any(elementwise.compare(self, element, "eq")))
 
     def numpy(self):
         """A numpy array of the values (shares memory on the CPU, a copy from CUDA)."""
@@ -226,6 +289,34 @@ class Tensor:
 
     def detach(self):
         return Tensor._wrap(self.data, self.device)
+
+    def detach_(self):
+        """Cut this tensor from the graph that made it, in place: it becomes a leaf without grad."""
+        self._ctx, self._requires_grad = None, False
+        return self
+
+    def type_as(self, other):
+        return self.type(other.dtype)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """A tensor of `data` with this tensor's dtype and device unless given."""
+        return Tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return creation.full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                             requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+                              requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return creation.ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+                             requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return creation.empty(*size, dtype=dtype or self.dtype, device=device or self.device,
+                              requires_grad=requires_grad)
 
     def clone(self):
         return movement.clone(self)
@@ -313,7 +404,21 @@ class Tensor:
     __matmul__ = lambda self, o: matmul.matmul(self, o)
     __rmatmul__ = lambda self, o: matmul.matmul(o if isinstance(o, Tensor) else Tensor(o, device=self.device), self)
     __neg__ = lambda self: elementwise.neg(self)
+    __floordiv__ = lambda self, o: elementwise.floor_divide(self, o)
+    __rfloordiv__ = lambda self, o: elementwise.floor_divide(self, o, reverse=True)
+    __mod__ = lambda self, o: elementwise.remainder(self, o)
+    __rmod__ = lambda self, o: elementwise.remainder(self, o, reverse=True)
+    __and__ = lambda self, o: elementwise.bitwise(self, o, "bitwise_and")
+    __rand__ = lambda self, o: elementwise.bitwise(self, o, "bitwise_and", reverse=True)
+    __or__ = lambda self, o: elementwise.bitwise(self, o, "bitwise_or")
+    __ror__ = lambda self, o: elementwise.bitwise(self, o, "bitwise_or", reverse=True)
+    __xor__ = lambda self, o: elementwise.bitwise(self, o, "bitwise_xor")
+    __rxor__ = lambda self, o: elementwise.bitwise(self, o, "bitwise_xor", reverse=True)
+    __invert__ = lambda self: elementwise.invert(self)
     add, sub, mul, div, pow = __add__, __sub__, __mul__, __truediv__, __pow__
+    neg, floor_divide, remainder, bitwise_not = __neg__, __floordiv__, __mod__, __invert__
+    bitwise_and, bitwise_or, bitwise_xor = __and__, __or__, __xor__
+    logical_not = lambda self: elementwise.compare(self, 0, "eq")
     maximum = lambda self, other: elementwise.maximum(self, other)
     minimum = lambda self, other: elementwise.minimum(self, other)
 
@@ -324,6 +429,11 @@ class Tensor:
     __gt__ = lambda self, o: elementwise.compare(self, o, "gt")
     __ge__ = lambda self, o: elementwise.compare(self, o, "ge")
     __hash__ = object.__hash__
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    isnan = lambda self: elementwise.isnan(self)
+    isinf = lambda self: elementwise.isinf(self)
+    isfinite = lambda self: elementwise.isfinite(self)
+    masked_fill = lambda self, mask, value: elementwise.masked_fill(self, mask, value)
 
     exp = lambda self: elementwise.exp(self)
     log = lambda self: elementwise.log(self)
@@ -331,6 +441,19 @@ class Tensor:
     abs = lambda self: elementwise.abs(self)
     __abs__ = abs
     clamp = lambda self, min=None, max=None: elementwise.clamp(self, min, max)
+    clip = clamp
+    log1p = lambda self: elementwise.log1p(self)
+    sin = lambda self: elementwise.sin(self)
+    cos = lambda self: elementwise.cos(self)
+    sinh = lambda self: elementwise.sinh(self)
+    cosh = lambda self: elementwise.cosh(self)
+    floor = lambda self: elementwise.floor(self)
+    ceil = lambda self: elementwise.ceil(self)
+    round = lambda self, decimals=0: elementwise.round(self, decimals=decimals)
+    sign = lambda self: elementwise.sign(self)
+    square = lambda self: elementwise.square(self)
+    rsqrt = lambda self: elementwise.rsqrt(self)
+    reciprocal = lambda self: elementwise.reciprocal(self)
     relu = lambda self: activation.relu(self)
     sigmoid = lambda self: activation.sigmoid(self)
     tanh = lambda self: activation.tanh(self)
@@ -341,11 +464,26 @@ class Tensor:
         """PyTorch's x.where(condition, y): x where condition holds, else y."""
         return elementwise.where(condition, self, other)
 
-    sum = lambda self, dim=None, keepdim=False, dtype=None: reduce.sum(self, dim, keepdim, dtype)
-    mean = lambda self, dim=None, keepdim=False, dtype=None: reduce.mean(self, dim, keepdim, dtype)
-    max = lambda self, dim=None, keepdim=False: reduce.max(self, dim, keepdim)
-    min = lambda self, dim=None, keepdim=False: reduce.min(self, dim, keepdim)
-    argmax = lambda self, dim=None, keepdim=False: reduce.argmax(self, dim, keepdim)
+    sum = lambda self, dim=None, keepdim=False, dtype=None, *, axis=None: reduce.sum(self, dim, keepdim, dtype,
+                                                                                      axis=axis)
+    mean = lambda self, dim=None, keepdim=False, dtype=None, *, axis=None: reduce.mean(self, dim, keepdim, dtype,
+                                                                                        axis=axis)
+    prod = lambda self, dim=None, keepdim=False, dtype=None, *, axis=None: reduce.prod(self, dim, keepdim, dtype,
+                                                                                        axis=axis)
+    max = lambda self, dim=None, keepdim=False, *, axis=None: reduce.max(self, dim, keepdim, axis=axis)
+    min = lambda self, dim=None, keepdim=False, *, axis=None: reduce.min(self, dim, keepdim, axis=axis)
+    amax = lambda self, dim=(), keepdim=False: reduce.amax(self, dim, keepdim)
+    amin = lambda self, dim=(), keepdim=False: reduce.amin(self, dim, keepdim)
+    argmax = lambda self, dim=None, keepdim=False, *, axis=None: reduce.argmax(self, dim, keepdim, axis=axis)
+    argmin = lambda self, dim=None, keepdim=False, *, axis=None: reduce.argmin(self, dim, keepdim, axis=axis)
+    all = lambda self, dim=None, keepdim=False, *, axis=None: reduce.all(self, dim, keepdim, axis=axis)
+    any = lambda self, dim=None, keepdim=False, *, axis=None: reduce.any(self, dim, keepdim, axis=axis)
+    var = lambda self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None: reduce.var(
+        self, dim, unbiased, keepdim, correction=correction, axis=axis)
+    std = lambda self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None: reduce.std(
+        self, dim, unbiased, keepdim, correction=correction, axis=axis)
+    norm = lambda self, p="fro", dim=None, keepdim=False, dtype=None: reduce.norm(self, p, dim, keepdim, dtype)
+    cumsum = lambda self, dim=None, dtype=None, *, axis=None: reduce.cumsum(self, dim, dtype, axis=axis)
 
     reshape = lambda self, *shape: movement.reshape(self, *shape)
     view = reshape
@@ -356,9 +494,21 @@ class Tensor:
     unsqueeze = lambda self, dim: movement.unsqueeze(self, dim)
     squeeze = lambda self, dim=None: movement.squeeze(self, dim)
     expand = lambda self, *shape: movement.expand(self, *shape)
+    view_as = lambda self, other: movement.reshape(self, other.shape)
+    reshape_as = view_as
+    expand_as = lambda self, other: movement.expand(self, other.shape)
+    repeat = lambda self, *sizes: movement.repeat(self, *sizes)
+    tile = lambda self, *dims: movement.tile(self, dims[0] if len(dims) == 1 else dims)
+    split = lambda self, split_size, dim=0: movement.split(self, split_size, dim)
+    chunk = lambda self, chunks, dim=0: movement.chunk(self, chunks, dim)
+    unbind = lambda self, dim=0: movement.unbind(self, dim)
+    flip = lambda self, *dims: movement.flip(self, dims[0] if len(dims) == 1 else dims)
+    roll = lambda self, shifts, dims=None: movement.roll(self, shifts, dims)
     __getitem__ = lambda self, key: movement.getitem(self, key)
     pad = lambda self, pad, value=0.0: movement.pad(self, pad, value=value)
     matmul = lambda self, other: matmul.matmul(self, other)
+    mm = lambda self, mat2: matmul.mm(self, mat2)
+    bmm = lambda self, mat2: matmul.bmm(self, mat2)
 
     def contiguous(self):
         return self
@@ -381,10 +531,23 @@ class Tensor:
     relu_ = lambda self: inplace.update(self, "relu_", activation.relu)
     sigmoid_ = lambda self: inplace.update(self, "sigmoid_", activation.sigmoid)
     tanh_ = lambda self: inplace.update(self, "tanh_", activation.tanh)
+    masked_fill_ = lambda self, mask, value: inplace.update(self, "masked_fill_", elementwise.masked_fill, mask, value)
+    floor_ = lambda self: inplace.update(self, "floor_", elementwise.floor)
+    ceil_ = lambda self: inplace.update(self, "ceil_", elementwise.ceil)
+    round_ = lambda self, decimals=0: inplace.update(self, "round_", elementwise.round, decimals)
+    clip_ = clamp_
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def __setitem__(self, key, value):
         inplace.setitem(self, key, value)
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+def numel(input):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"numel: input must be a Tensor, got {type(input).__name__}")
+    return input.numel()
 
 def _unpickle_tensor(array, device, requires_grad):
     out = Tensor._wrap(get_backend(device).asarray(array), device)
@@ -392,4 +555,5 @@ def _unpickle_tensor(array, device, requires_grad):
     return out
 
 # The op families build on Tensor, so they load after it; the methods above look them up when called.
+from . import creation  # noqa: E402
 from .ops import activation, elementwise, inplace, matmul, movement, reduce  # noqa: E402

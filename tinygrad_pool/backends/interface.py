@@ -45,12 +45,25 @@ lt(a, b)                          a < b.
 le(a, b)                          a <= b.
 gt(a, b)                          a > b.
 ge(a, b)                          a >= b.
+floor_divide(a, b)                floor(a / b), as Python's //: rounded toward -inf (integer b holds no 0).
+remainder(a, b)                   a - b * floor(a / b), with the sign of b, as Python's %.
+bitwise_and(a, b)                 a & b of integer or bool arrays.
+bitwise_or(a, b)                  a | b.
+bitwise_xor(a, b)                 a ^ b.
 neg(x)                            -x.
 exp(x)                            e ** x.
 log(x)                            The natural log: -inf at 0, NaN below.
 sqrt(x)                           The square root: NaN below 0.
 abs(x)                            |x|.
 tanh(x)                           tanh(x).
+log1p(x)                          log(1 + x), accurate near 0: -inf at -1, NaN below.
+sin(x)                            sin(x).
+cos(x)                            cos(x).
+sinh(x)                           sinh(x).
+cosh(x)                           cosh(x).
+floor(x)                          The largest integer <= x, in x's float dtype (-0.0, inf and NaN stay).
+ceil(x)                           The smallest integer >= x.
+round(x)                          The nearest integer, ties to even.
 sign(x)                           1, -1 or 0; 0 also for -0.0 and NaN, as torch.sign.
 sigmoid(x)                        1 / (1 + exp(-x)), computed so that it never overflows.
 relu(x)                           max(x, 0); NaN stays NaN, as in PyTorch.
@@ -69,6 +82,8 @@ max(x, axis, keepdims)            The maximum over `axis`; NaN wins.
 min(x, axis, keepdims)            The minimum over `axis`; NaN wins.
 argmax(x, axis, keepdims)         The index of the first maximum along the int `axis` (of the first NaN, if any).
 argmin(x, axis, keepdims)         The index of the first minimum along `axis`.
+prod(x, axis, keepdims)           The product over `axis` (integers and bools multiply as int64).
+cumsum(x, axis)                   The running sum along the int `axis` (integers and bools add as int64).
 
 # movement
 reshape(x, shape)                 x with a new shape of the same size (one entry may be -1).

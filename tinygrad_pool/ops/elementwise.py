@@ -4,11 +4,12 @@ Arguments arrive as Tensors or python numbers. A number stays a python scalar do
 copy); `promote` brings both operands to PyTorch's result dtype first. Gradients of broadcast operands are
 summed back to their shapes by `unbroadcast`.
 """
+import builtins
 import numbers
 
 import numpy as np
 
-from ..arguments import check_number, check_tensor
+from ..arguments import check_bool, check_number, check_tensor
 from ..autograd import FromOutput, Function, Undoable
 from ..tensor import Tensor, as_dtype, bool_, common_device, float32, int64
 
@@ -30,8 +31,8 @@ def broadcast_shape(*shapes):
     try:
         return np.broadcast_shapes(*shapes)
     except ValueError:
-        raise ValueError(f"shapes {' and '.join(map(str, shapes))} do not broadcast: each dim must match or be 1")\
-            from None
+        shown = " and ".join(str(tuple(shape)) for shape in shapes)
+        raise ValueError(f"shapes {shown} do not broadcast: each dim must match or be 1") from None
 
 def promote(a, b, true_divide=False):
     """Bring a Tensor and a Tensor-or-scalar to one dtype; scalars stay python numbers (no device copy)."""
@@ -174,12 +175,91 @@ def maximum(input, other):
 def minimum(input, other):
     return _binary(Minimum, input, other, False)
 
+class Remainder(Binary):
+    """a - b * floor(a / b), with the sign of b, as Python's %."""
+    kernel = "remainder"
+    grad_a = staticmethod(lambda xp, g, a, b: g)
+    grad_b = staticmethod(lambda xp, g, a, b: xp.neg(xp.mul(g, xp.floor_divide(a, b))))
+
+class FloorDivide(Binary):
+    """A step function: PyTorch defines no derivative for it, so a backward through it is an error there too."""
+    kernel, keeps_inputs = "floor_divide", False
+
+    def backward(self, g):
+        raise RuntimeError("the derivative of floor_divide (//) is not implemented, as in PyTorch: it is 0 wherever "
+                           "it exists; detach() the operands, or use true division")
+
+def _rounded_division(fn, input, other, reverse, op):
+    """input // other or input % other (other // input, other % input when `reverse`). Bools count as int64,
+    and an integer divisor holding a 0 is a ValueError: an integer quotient has no value there (PyTorch raises
+    too)."""
+    if input.dtype == bool_:
+        input = cast(input, int64)
+    if isinstance(other, Tensor) and other.dtype == bool_:
+        other = cast(other, int64)
+    a, b = promote(input, other)
+    divisor = a if reverse else b
+    if a.dtype.kind != "f" and (divisor == 0 if not isinstance(divisor, Tensor)
+                                else divisor.xp.to_numpy(divisor.xp.eq(divisor.data, 0)).any()):
+        raise ValueError(f"{op}: integer division by zero (the divisor holds a 0); use float tensors, which give "
+                         "inf or NaN there")
+    return fn.apply(b, a) if reverse else fn.apply(a, b)
+
+def floor_divide(input, other, reverse=False):
+    """input // other, rounded toward -inf as in Python."""
+    return _rounded_division(FloorDivide, check_tensor(input, "input", "floor_divide"), other, reverse,
+                             "floor_divide")
+
+def remainder(input, other, reverse=False):
+    """input % other with the sign of other, as Python's % (torch.remainder)."""
+    return _rounded_division(Remainder, check_tensor(input, "input", "remainder"), other, reverse, "remainder")
+
+def bitwise(input, other, name, reverse=False):
+    """&, |, ^ (backend `name`: bitwise_and, bitwise_or, bitwise_xor) of integer or bool tensors."""
+    a, b = promote(input, other)
+    if a.dtype.kind == "f":
+        raise TypeError(f"{name}: only integer and bool tensors have bits to combine, got {a.dtype}")
+    device = common_device((a, b))
+    raw = [x.data if isinstance(x, Tensor) else x for x in (a, b)]
+    return Tensor._wrap(getattr(Tensor.backend(device), name)(*(raw[::-1] if reverse else raw)), device)
+
+def invert(input):
+    """~input: logical not of a bool tensor, bitwise not (-x - 1) of an integer one."""
+    check_tensor(input, "input", "invert")
+    if input.dtype.kind == "f":
+        raise TypeError(f"~ (bitwise_not): only integer and bool tensors have bits to invert, got {input.dtype}")
+    xp = input.xp
+    out = xp.eq(input.data, False) if input.dtype == bool_ else xp.sub(xp.neg(input.data), 1)
+    return Tensor._wrap(out, input.device)
+
 def compare(input, other, name):
     """The bool Tensor of backend comparison `name` (eq, ne, lt, le, gt, ge): no gradient."""
     a, b = promote(input, other)
     device = common_device((a, b))
     raw = [x.data if isinstance(x, Tensor) else x for x in (a, b)]
     return Tensor._wrap(getattr(Tensor.backend(device), name)(*raw), device)
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether |input - other| <= atol + rtol * |other| at every element (the two broadcast), as a python bool;
+    equal infinities are close, NaNs only with equal_nan. Both tensors must have one dtype, as in PyTorch."""
+    check_tensor(input, "input", "allclose")
+    check_tensor(other, "other", "allclose")
+    check_number(rtol, "rtol", "allclose", minimum=0)
+    check_number(atol, "atol", "allclose", minimum=0)
+    check_bool(equal_nan, "equal_nan", "allclose")
+    if input.dtype != other.dtype:
+        raise TypeError(f"allclose: input is {input.dtype} and other {other.dtype}: cast one with .to(dtype) first")
+    broadcast_shape(input.shape, other.shape)
+    return builtins.bool(np.allclose(input.numpy(), other.numpy(), rtol, atol, equal_nan))
+
+def equal(input, other):
+    """Whether the two tensors have one shape and equal values (NaN equals nothing), as a python bool."""
+    check_tensor(input, "input", "equal")
+    check_tensor(other, "other", "equal")
+    if input.shape != other.shape:
+        return False
+    a, b = promote(input, other)
+    return builtins.bool(np.array_equal(a.numpy(), b.numpy()))
 
 # --- where, clamp ----------------------------------------------------------------------------------------------
 class Where(Function):
@@ -198,12 +278,32 @@ def where(condition, input, other):
     if condition.dtype != bool_:
         raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}; compare first, e.g. x > 0")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError(f"where: input or other must be a Tensor, got {type(input).__name__} and "
-                        f"{type(other).__name__}")
+        for name, value in (("input", input), ("other", other)):
+            if not isinstance(value, (bool, np.bool_)):
+                check_number(value, name, "where")
+        input = Tensor(input, device=condition.device)   # two numbers: PyTorch's dtype for the pair
     input, other = promote(input, other) if isinstance(input, Tensor) else reversed(promote(other, input))
     device = common_device((condition, input, other))
     broadcast_shape(condition.shape, *(x.shape for x in (input, other) if isinstance(x, Tensor)))
     return Where.apply(condition.to(device), input, other)
+
+def masked_fill(input, mask, value):
+    """input with `value` where the bool `mask` holds (the two broadcast); the value takes input's dtype, as in
+    PyTorch, so an integer tensor filled with 2.7 holds 2 there."""
+    check_tensor(input, "input", "masked_fill")
+    check_tensor(mask, "mask", "masked_fill")
+    if mask.dtype != bool_:
+        raise TypeError(f"masked_fill: mask must be a bool tensor, got {mask.dtype}; compare first, e.g. x > 0")
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape "
+                             f"{value.shape}")
+        value = value.item()
+    elif not isinstance(value, (bool, np.bool_)):
+        check_number(value, "value", "masked_fill")
+    if input.dtype.kind in "iu" and not np.isfinite(value):
+        raise ValueError(f"masked_fill: value={value} has no {input.dtype} value")
+    return where(mask, np.array(value).astype(input.dtype).item(), input)
 
 class Clamp(Function):
     """The gradient passes where min <= x <= max (both ends included, as in PyTorch)."""
@@ -223,6 +323,10 @@ class Clamp(Function):
         if self.high is not None:
             g = xp.mul(g, xp.astype(xp.le(x, self.high), g.dtype))
         return g, None, None
+
+def clip(input, min=None, max=None):
+    """numpy's name for clamp."""
+    return clamp(input, min, max)
 
 def clamp(input, min=None, max=None):
     """Bounds are numbers (tensor bounds are not supported: use maximum/minimum); a NaN bound gives NaN."""
@@ -273,16 +377,129 @@ def neg(input):
     return Neg.apply(input)
 
 def exp(input):
-    return Exp.apply(as_float(input))
+    return Exp.apply(as_float(check_tensor(input, "input", "exp")))
 
 def log(input):
-    return Log.apply(as_float(input))
+    return Log.apply(as_float(check_tensor(input, "input", "log")))
 
 def sqrt(input):
-    return Sqrt.apply(as_float(input))
+    return Sqrt.apply(as_float(check_tensor(input, "input", "sqrt")))
 
 def abs(input):
-    return Abs.apply(input)
+    return Abs.apply(check_tensor(input, "input", "abs"))
+
+class FromInput(Function):
+    """y = kernel(x) whose derivative needs x: `grad(xp, g, x)` gives the input's gradient."""
+    kernel = grad = None
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return getattr(self.xp, self.kernel)(x)
+
+    def backward(self, g):
+        return self.grad(self.xp, g, self.saved[0])
+
+class Log1p(FromInput):
+    kernel, grad = "log1p", staticmethod(lambda xp, g, x: xp.div(g, xp.add(x, 1)))
+
+class Sin(FromInput):
+    kernel, grad = "sin", staticmethod(lambda xp, g, x: xp.mul(g, xp.cos(x)))
+
+class Cos(FromInput):
+    kernel, grad = "cos", staticmethod(lambda xp, g, x: xp.neg(xp.mul(g, xp.sin(x))))
+
+class Sinh(FromInput):
+    kernel, grad = "sinh", staticmethod(lambda xp, g, x: xp.mul(g, xp.cosh(x)))
+
+class Cosh(FromInput):
+    kernel, grad = "cosh", staticmethod(lambda xp, g, x: xp.mul(g, xp.sinh(x)))
+
+class Piecewise(Function):
+    """floor, ceil, round and sign: steps, whose derivative is 0 wherever it exists (PyTorch's gradient)."""
+    keeps_inputs = False
+
+    def forward(self, x, kernel):
+        return getattr(self.xp, kernel)(x)
+
+    def backward(self, g):
+        return self.xp.zeros(g.shape, g.dtype), None
+
+def log1p(input):
+    """log(1 + x), accurate for small x."""
+    return Log1p.apply(as_float(check_tensor(input, "input", "log1p")))
+
+def sin(input):
+    return Sin.apply(as_float(check_tensor(input, "input", "sin")))
+
+def cos(input):
+    return Cos.apply(as_float(check_tensor(input, "input", "cos")))
+
+def sinh(input):
+    return Sinh.apply(as_float(check_tensor(input, "input", "sinh")))
+
+def cosh(input):
+    return Cosh.apply(as_float(check_tensor(input, "input", "cosh")))
+
+def _rounding(input, kernel):
+    check_tensor(input, "input", kernel)
+    if input.dtype.kind != "f":   # integers are whole already: a copy, as in PyTorch
+        return Tensor._wrap(input.xp.copy(input.data), input.device)
+    return Piecewise.apply(input, kernel)
+
+def floor(input):
+    return _rounding(input, "floor")
+
+def ceil(input):
+    return _rounding(input, "ceil")
+
+def round(input, decimals=0):
+    """To the nearest integer, ties to even (as PyTorch); with `decimals`, to that many decimal places."""
+    check_tensor(input, "input", "round")
+    if not isinstance(decimals, numbers.Integral) or isinstance(decimals, bool):
+        raise TypeError(f"round: decimals must be an int, got {decimals!r} ({type(decimals).__name__})")
+    if decimals == 0 or input.dtype.kind != "f":
+        return _rounding(input, "round")
+    scale = 10.0 ** builtins.abs(decimals)
+    if decimals > 0:
+        return _rounding(input * scale, "round") / scale
+    return _rounding(input / scale, "round") * scale
+
+def sign(input):
+    """1, -1 or 0 (0 also for NaN); a bool tensor is its own sign."""
+    check_tensor(input, "input", "sign")
+    if input.dtype == bool_:
+        return Tensor._wrap(input.xp.copy(input.data), input.device)
+    return Piecewise.apply(input, "sign")
+
+def square(input):
+    """input * input; bools square to int64, as in PyTorch."""
+    check_tensor(input, "input", "square")
+    return mul(cast(input, int64) if input.dtype == bool_ else input, input)
+
+def rsqrt(input):
+    """1 / sqrt(input): inf at 0, NaN below."""
+    return div(sqrt(check_tensor(input, "input", "rsqrt")), 1, reverse=True)
+
+def reciprocal(input):
+    """1 / input; integers give float32."""
+    return div(as_float(check_tensor(input, "input", "reciprocal")), 1, reverse=True)
+
+def _test(input, op, test):
+    """The bool tensor of a per-element test on float values; integers and bools pass every test of finiteness."""
+    check_tensor(input, "input", op)
+    xp = input.xp
+    if input.dtype.kind != "f":
+        return Tensor._wrap(xp.full(input.shape, op == "isfinite", bool_), input.device)
+    return Tensor._wrap(test(xp, input.data), input.device)
+
+def isnan(input):
+    return _test(input, "isnan", lambda xp, x: xp.ne(x, x))
+
+def isinf(input):
+    return _test(input, "isinf", lambda xp, x: xp.eq(xp.abs(x), np.inf))
+
+def isfinite(input):
+    return _test(input, "isfinite", lambda xp, x: xp.eq(xp.sub(x, x), 0))   # inf - inf and NaN - NaN are NaN
 
 # --- casts -----------------------------------------------------------------------------------------------------
 class Cast(Undoable):

@@ -24,6 +24,7 @@ class MatMul(Function):
 
 def matmul(input, other):
     """1-d operands get a unit dim (removed again from the result), batch dims broadcast."""
+    check_tensor(input, "input", "matmul")
     other = other if isinstance(other, Tensor) else Tensor(other, device=input.device)
     if input.ndim == 0 or other.ndim == 0:
         raise ValueError(f"matmul needs tensors with at least 1 dim, got shapes {input.shape} and {other.shape}")
@@ -43,6 +44,26 @@ def matmul(input, other):
     if other.ndim == 1:
         out = squeeze(out, -1)
     return out
+
+def mm(input, mat2):
+    """The product of two matrices (2-d tensors): no broadcasting, as torch.mm."""
+    check_tensor(input, "input", "mm")
+    check_tensor(mat2, "mat2", "mm")
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise ValueError(f"mm needs two matrices (2-d tensors), got shapes {input.shape} and {mat2.shape}; use "
+                         "matmul for other shapes")
+    return matmul(input, mat2)
+
+def bmm(input, mat2):
+    """Batched products (b, n, m) @ (b, m, p) -> (b, n, p): one batch size, no broadcasting, as torch.bmm."""
+    check_tensor(input, "input", "bmm")
+    check_tensor(mat2, "mat2", "bmm")
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise ValueError(f"bmm needs two 3-d tensors (batch, rows, columns), got shapes {input.shape} and "
+                         f"{mat2.shape}")
+    if input.shape[0] != mat2.shape[0]:
+        raise ValueError(f"bmm: the batch sizes of shapes {input.shape} and {mat2.shape} differ")
+    return matmul(input, mat2)
 
 class Linear(Function):
     """x (N, in) @ w.T + b with w (out, in): PyTorch's addmm. One node instead of transpose, matmul and add, so

@@ -1,9 +1,11 @@
 """Movement: reshape, permute, expand, indexing, padding, concatenation. Views on the CPU, copies on CUDA."""
+import builtins
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..arguments import check_choice, check_number, check_tensor, check_tensors, normalize_dim, shape_arg
+from ..arguments import (check_choice, check_number, check_tensor, check_tensors, described, is_int, normalize_dim,
+                         shape_arg)
 from ..autograd import Function, Undoable
 from ..tensor import Tensor
 from .elementwise import cast, result_dtype, unbroadcast
@@ -13,6 +15,7 @@ class Reshape(Undoable):
 
 def reshape(input, *shape):
     """Accepts reshape(2, 3) and reshape((2, 3)); one entry may be -1."""
+    check_tensor(input, "input", "reshape")
     shape = shape_arg(shape, "reshape", allow_unknown=True)
     known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
     if shape.count(-1) > 1 or (-1 not in shape and known != input.numel()) or \
@@ -23,6 +26,7 @@ def reshape(input, *shape):
     return Reshape.apply(input, shape)
 
 def flatten(input, start_dim=0, end_dim=-1):
+    check_tensor(input, "input", "flatten")
     if input.ndim == 0:
         return reshape(input, 1)
     start, end = normalize_dim(start_dim, input.ndim), normalize_dim(end_dim, input.ndim)
@@ -31,12 +35,18 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, input.shape[:start] + (-1,) + input.shape[end + 1:])
 
 def unsqueeze(input, dim):
+    check_tensor(input, "input", "unsqueeze")
     dim = normalize_dim(dim, input.ndim + 1)
     return reshape(input, input.shape[:dim] + (1,) + input.shape[dim:])
 
 def squeeze(input, dim=None):
+    """Drop size-1 dims: all of them, the one `dim`, or those of a tuple of dims (others stay, as in PyTorch)."""
+    check_tensor(input, "input", "squeeze")
     if dim is None:
         return reshape(input, tuple(s for s in input.shape if s != 1))
+    if isinstance(dim, (tuple, list)):
+        dims = {normalize_dim(d, input.ndim) for d in dim}
+        return reshape(input, tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1)))
     dim = normalize_dim(dim, input.ndim)
     return input if input.shape[dim] != 1 else reshape(input, input.shape[:dim] + input.shape[dim + 1:])
 
@@ -44,6 +54,7 @@ class Permute(Undoable):
     kernel, undo = "permute", staticmethod(lambda x, axes: tuple(sorted(range(len(axes)), key=axes.__getitem__)))
 
 def permute(input, *dims):
+    check_tensor(input, "input", "permute")
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = tuple(dims[0])
     dims = tuple(normalize_dim(d, input.ndim) for d in dims)
@@ -52,6 +63,7 @@ def permute(input, *dims):
     return Permute.apply(input, dims)
 
 def transpose(input, dim0, dim1):
+    check_tensor(input, "input", "transpose")
     dims = list(range(input.ndim))
     a, b = normalize_dim(dim0, input.ndim), normalize_dim(dim1, input.ndim)
     dims[a], dims[b] = dims[b], dims[a]
@@ -118,6 +130,138 @@ def index_key(key):
 def getitem(input, key):
     """input[key] with ints, slices, None, Ellipsis, and int or bool index tensors, arrays or lists."""
     return GetItem.apply(input, index_key(key))
+
+def _along(dim, part):
+    """The index key that takes `part` (an int or a slice) of `dim` and all of every dim before it."""
+    return (slice(None),) * dim + (part,)
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Pieces of `split_size_or_sections` elements along `dim` (the last may be smaller), or of the sizes a list
+    gives, which must add up to the dim's size. Each piece is a view on the CPU."""
+    check_tensor(tensor, "tensor", "split")
+    dim = normalize_dim(dim, tensor.ndim)
+    length = tensor.shape[dim] if tensor.ndim else 1
+    if isinstance(split_size_or_sections, (tuple, list)):
+        sizes = shape_arg(tuple(split_size_or_sections), "split")
+        if builtins.sum(sizes) != length:
+            raise ValueError(f"split: split_size_or_sections={list(sizes)} must add up to {length}, the size of dim "
+                             f"{dim} of shape {tensor.shape}")
+    else:
+        if not is_int(split_size_or_sections):
+            raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, got "
+                            f"{described(split_size_or_sections)}")
+        size = int(split_size_or_sections)
+        if size < 0 or (size == 0 and length):
+            raise ValueError(f"split: split_size={size} must be positive (0 only for a dim of size 0), dim {dim} of "
+                             f"shape {tensor.shape} has {length}")
+        sizes = ([size] * (length // size) + ([length % size] if length % size else [])) if size else []
+        sizes = sizes or [0]   # a dim of size 0 splits into one empty piece
+    pieces, start = [], 0
+    for size in sizes:
+        pieces.append(getitem(tensor, _along(dim, slice(start, start + size))))
+        start += size
+    return tuple(pieces)
+
+def chunk(input, chunks, dim=0):
+    """At most `chunks` pieces of ceil(size / chunks) elements along `dim`, as torch.chunk."""
+    check_tensor(input, "input", "chunk")
+    if not is_int(chunks):
+        raise TypeError(f"chunk: chunks must be an int, got {described(chunks)}")
+    if chunks < 1:
+        raise ValueError(f"chunk: chunks={chunks} must be at least 1")
+    dim = normalize_dim(dim, input.ndim)
+    length = input.shape[dim] if input.ndim else 1
+    if length == 0:
+        return tuple(getitem(input, _along(dim, slice(0, 0))) for _ in range(chunks))
+    return split(input, -(-length // chunks), dim)
+
+def unbind(input, dim=0):
+    """The slices along `dim`, each without that dim."""
+    check_tensor(input, "input", "unbind")
+    if input.ndim == 0:
+        raise ValueError("unbind: a 0-d tensor has no dim to unbind")
+    dim = normalize_dim(dim, input.ndim)
+    return tuple(getitem(input, _along(dim, i)) for i in range(input.shape[dim]))
+
+def _dims(dims, ndim, op):
+    """An int or a tuple or list of distinct dims, normalised."""
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    axes = [normalize_dim(d, ndim) for d in dims]
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{op}: dims {dims!r} name a dim more than once")
+    return axes
+
+def flip(input, dims):
+    """The elements of each dim in `dims` in reverse order."""
+    check_tensor(input, "input", "flip")
+    axes = _dims(dims, input.ndim, "flip")
+    if not axes or input.ndim == 0:
+        return clone(input)
+    return getitem(input, tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(input.ndim)))
+
+def roll(input, shifts, dims=None):
+    """Elements shifted by `shifts` along `dims`, those pushed past the end coming back at the start; without
+    dims, over the flattened tensor (the shape stays)."""
+    check_tensor(input, "input", "roll")
+    if dims is None:
+        if isinstance(shifts, (tuple, list)) and len(shifts) != 1:
+            raise ValueError(f"roll: shifts={shifts!r} needs one dim each, and dims is None (the flattened tensor)")
+        return roll(flatten(input), shifts, 0).reshape(input.shape)
+    shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    axes = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    if len(shifts) != len(axes):
+        raise ValueError(f"roll: shifts={shifts!r} and dims={axes!r} must have one shift per dim")
+    out = input
+    for shift, axis in zip(shifts, axes):
+        if not is_int(shift):
+            raise TypeError(f"roll: shifts must be ints, got {described(shift)}")
+        axis = normalize_dim(axis, input.ndim)
+        length = input.shape[axis] if input.ndim else 1
+        shift = int(shift) % length if length else 0
+        if shift and input.ndim:
+            out = cat([getitem(out, _along(axis, slice(length - shift, None))),
+                       getitem(out, _along(axis, slice(0, length - shift)))], axis)
+    return out
+
+def repeat(input, *sizes):
+    """The tensor repeated sizes[i] times along dim i; extra leading sizes add dims (PyTorch's Tensor.repeat,
+    numpy's tile)."""
+    sizes = shape_arg(sizes, "repeat")
+    if len(sizes) < input.ndim:
+        raise ValueError(f"repeat: sizes {sizes} need at least one entry per dim of shape {input.shape}")
+    shape = (1,) * (len(sizes) - input.ndim) + tuple(input.shape)
+    spread = reshape(input, tuple(n for size in shape for n in (1, size)))
+    grown = expand(spread, tuple(n for repeats, size in zip(sizes, shape) for n in (repeats, size)))
+    return reshape(grown, tuple(repeats * size for repeats, size in zip(sizes, shape)))
+
+def tile(input, dims):
+    """repeat, with ones in front of `dims` where it has fewer entries than the tensor has dims."""
+    check_tensor(input, "input", "tile")
+    dims = shape_arg(tuple(dims) if isinstance(dims, (tuple, list)) else (dims,), "tile")
+    return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids of 1-d tensors: with indexing='ij' grid k varies along dim k; 'xy' swaps the roles of the
+    first two dims, as numpy.meshgrid's default."""
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tuple(tensors[0])
+    tensors = check_tensors(list(tensors), "tensors", "meshgrid")
+    check_choice(indexing, "indexing", "meshgrid", ("ij", "xy"))
+    for i, t in enumerate(tensors):
+        if t.ndim > 1:
+            raise ValueError(f"meshgrid: tensors must be 0-d or 1-d, tensors[{i}] has shape {t.shape}")
+    if len({t.dtype for t in tensors}) > 1:
+        raise TypeError("meshgrid: tensors must share one dtype, got " + ", ".join(str(t.dtype) for t in tensors))
+    order = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) > 1:
+        order[0], order[1] = 1, 0
+    sizes = [t.numel() for t in tensors]
+    shape = tuple(sizes[k] for k in order)
+    grids = []
+    for k, t in enumerate(tensors):
+        position = order.index(k)
+        grids.append(expand(reshape(t, tuple(-1 if d == position else 1 for d in range(len(shape)))), shape))
+    return tuple(grids)
 
 # --- padding ---------------------------------------------------------------------------------------------------
 class Pad(Function):
@@ -255,7 +399,7 @@ def stack(tensors, dim=0):
         raise ValueError("stack() needs at least one tensor")
     shapes = {t.shape for t in tensors}
     if len(shapes) > 1:
-        raise ValueError(f"stack() needs tensors of one shape, got {sorted(shapes)}")
+        raise ValueError(f"stack() needs tensors of one shape, got {sorted(tuple(s) for s in shapes)}")
     dim = normalize_dim(dim, tensors[0].ndim + 1)
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 

@@ -1,14 +1,24 @@
-"""Reductions: sum, mean, max, min (over everything or along a dim) and argmax."""
+"""Reductions: sum, mean, prod, max, min, argmax, argmin, all, any, var, std and norm (over everything or along
+dims), and the running sum cumsum. Where PyTorch accepts numpy's `axis=` as another name for `dim=`, so do these."""
+import builtins
 from collections import namedtuple
 
 import numpy as np
 
-from ..arguments import check_bool, check_tensor, normalize_dim, normalize_dims
+from ..arguments import check_bool, check_number, check_tensor, is_int, normalize_dim, normalize_dims
 from ..autograd import Function
-from ..tensor import Tensor
-from .elementwise import cast
+from ..tensor import Tensor, int64
+from .elementwise import abs, cast, maximum, minimum, pow, sqrt
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+def dim_or_axis(dim, axis, op):
+    """`dim`, or numpy's name for it, `axis`; both at once is a TypeError, as in PyTorch."""
+    if axis is None:
+        return dim
+    if dim is not None:
+        raise TypeError(f"{op}: got both dim={dim!r} and axis={axis!r}, which name the same argument: pass one")
+    return axis
 
 def _keepdims_shape(shape, axes):
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
@@ -29,16 +39,18 @@ class Sum(Function):
         xp = self.xp
         return xp.expand(xp.reshape(g, _keepdims_shape(self.shape, self.axes)), self.shape), None, None
 
-def sum(input, dim=None, keepdim=False, dtype=None):
+def sum(input, dim=None, keepdim=False, dtype=None, *, axis=None):
     """Integers and bools sum as int64, as in PyTorch; `dtype` casts the input first (float64 sums of float32)."""
+    dim = dim_or_axis(dim, axis, "sum")
     axes = reduced_axes(input, dim, keepdim, "sum")
     if dtype is not None:
         input = cast(input, dtype)
     x = input if input.dtype.kind in "fi" else cast(input, np.int64)
     return Sum.apply(x, axes, keepdim)
 
-def mean(input, dim=None, keepdim=False, dtype=None):
+def mean(input, dim=None, keepdim=False, dtype=None, *, axis=None):
     """`dtype` casts the input first: an integer tensor's mean needs a float dtype, as in PyTorch."""
+    dim = dim_or_axis(dim, axis, "mean")
     axes = reduced_axes(input, dim, keepdim, "mean")
     if dtype is not None:
         input = cast(input, dtype)
@@ -91,22 +103,211 @@ def _extreme(input, dim, keepdim, kind):
     indices = getattr(input.xp, "arg" + kind)(input.data, dim, keepdim)
     return ValuesIndices(values, Tensor._wrap(indices, input.device))
 
-def max(input, dim=None, keepdim=False):
-    """max over everything, or (values, indices) along `dim` like torch.max."""
-    return _extreme(input, dim, keepdim, "max")
+def max(input, dim=None, keepdim=False, *, axis=None):
+    """max over everything, or (values, indices) along `dim` like torch.max; max(input, other) with a Tensor
+    `other` is maximum(input, other), as in PyTorch."""
+    if isinstance(dim, Tensor):
+        return maximum(input, dim)
+    return _extreme(input, dim_or_axis(dim, axis, "max"), keepdim, "max")
 
-def min(input, dim=None, keepdim=False):
-    return _extreme(input, dim, keepdim, "min")
+def min(input, dim=None, keepdim=False, *, axis=None):
+    if isinstance(dim, Tensor):
+        return minimum(input, dim)
+    return _extreme(input, dim_or_axis(dim, axis, "min"), keepdim, "min")
 
-def argmax(input, dim=None, keepdim=False):
-    check_tensor(input, "input", "argmax")
-    check_bool(keepdim, "keepdim", "argmax")
+def _arg_extreme(input, dim, keepdim, kind):
+    op = "arg" + kind
+    check_tensor(input, "input", op)
+    check_bool(keepdim, "keepdim", op)
     if input.numel() == 0:
-        raise ValueError(f"argmax() of an empty tensor of shape {input.shape}")
+        raise ValueError(f"{op}() of an empty tensor of shape {input.shape}")
     xp = input.xp
     if dim is None:
-        return Tensor._wrap(xp.argmax(xp.reshape(input.data, (input.numel(),)), 0, False), input.device)
+        flat = getattr(xp, op)(xp.reshape(input.data, (input.numel(),)), 0, False)
+        return Tensor._wrap(xp.reshape(flat, (1,) * input.ndim) if keepdim else flat, input.device)
     dim = normalize_dim(dim, input.ndim)
     if input.ndim == 0:
-        return argmax(input.reshape(1), 0)
-    return Tensor._wrap(xp.argmax(input.data, dim, keepdim), input.device)
+        return _arg_extreme(input.reshape(1), 0, False, kind)
+    return Tensor._wrap(getattr(xp, op)(input.data, dim, keepdim), input.device)
+
+def argmax(input, dim=None, keepdim=False, *, axis=None):
+    """The index of the first maximum (of the first NaN, if any): flat when `dim` is None."""
+    return _arg_extreme(input, dim_or_axis(dim, axis, "argmax"), keepdim, "max")
+
+def argmin(input, dim=None, keepdim=False, *, axis=None):
+    return _arg_extreme(input, dim_or_axis(dim, axis, "argmin"), keepdim, "min")
+
+# --- prod ------------------------------------------------------------------------------------------------------
+class Prod(Function):
+    """The gradient of each element is the product of the others: out / x where no element of its group is 0,
+    the product of the nonzero ones for a lone 0, and 0 everywhere else."""
+    def forward(self, x, axes, keepdim):
+        xp = self.xp
+        out = xp.prod(x, axes, True)
+        self.save_for_backward(x, out)
+        self.axes = axes
+        return out if keepdim else xp.reshape(out, tuple(s for i, s in enumerate(x.shape) if i not in axes))
+
+    def backward(self, g):
+        xp, (x, out) = self.xp, self.saved
+        g = xp.reshape(g, out.shape)
+        zero = xp.eq(x, 0)
+        zeros = xp.sum(zero, self.axes, True)
+        others_if_lone_zero = xp.prod(xp.where(zero, 1, x), self.axes, True)
+        others = xp.where(xp.eq(zeros, 0), xp.div(out, xp.where(zero, 1, x)),
+                          xp.where(xp.bitwise_and(xp.eq(zeros, 1), zero), others_if_lone_zero, 0))
+        return xp.mul(g, xp.astype(others, g.dtype)), None, None
+
+def prod(input, dim=None, keepdim=False, dtype=None, *, axis=None):
+    """The product over all elements or along the int `dim`; integers and bools multiply as int64."""
+    dim = dim_or_axis(dim, axis, "prod")
+    check_tensor(input, "input", "prod")
+    if dim is not None and not is_int(dim):
+        raise TypeError(f"prod: dim must be an int or None, got {dim!r}")
+    axes = reduced_axes(input, dim, keepdim, "prod")
+    if dtype is not None:
+        input = cast(input, dtype)
+    x = input if input.dtype.kind == "f" else cast(input, int64)
+    return Prod.apply(x, axes, keepdim)
+
+# --- all, any --------------------------------------------------------------------------------------------------
+def _count_true(input, dim, keepdim, op):
+    """How many elements along `dim` are nonzero (NaN counts), and how many there are."""
+    axes = reduced_axes(input, dim, keepdim, op)
+    xp = input.xp
+    count = xp.sum(xp.ne(input.data, 0), axes, keepdim)
+    return count, int(np.prod([input.shape[a] for a in axes], dtype=np.int64))
+
+def all(input, dim=None, keepdim=False, *, axis=None):
+    """Whether every element is nonzero, as a bool tensor."""
+    count, total = _count_true(input, dim_or_axis(dim, axis, "all"), keepdim, "all")
+    return Tensor._wrap(input.xp.eq(count, total), input.device)
+
+def any(input, dim=None, keepdim=False, *, axis=None):
+    count, _ = _count_true(input, dim_or_axis(dim, axis, "any"), keepdim, "any")
+    return Tensor._wrap(input.xp.gt(count, 0), input.device)
+
+# --- var, std --------------------------------------------------------------------------------------------------
+def _correction(dim, unbiased, correction, op):
+    """PyTorch's two spellings: unbiased (True: divide by n - 1, False: by n) or correction (divide by n -
+    correction); std(x, False) passes unbiased in dim's place."""
+    if isinstance(dim, bool):
+        if unbiased is not None:
+            raise TypeError(f"{op}: got unbiased={dim!r} in dim's place and unbiased={unbiased!r}: pass it once")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}: pass unbiased or correction, not both (got unbiased={unbiased!r}, "
+                        f"correction={correction!r})")
+    if unbiased is not None:
+        return dim, 1 if check_bool(unbiased, "unbiased", op) else 0
+    return dim, 1 if correction is None else check_number(correction, "correction", op)
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
+    """sum((x - mean)^2) / (n - correction), with correction 1 by default (Bessel's); n <= correction gives inf
+    (or NaN), as in PyTorch."""
+    dim, correction = _correction(dim_or_axis(dim, axis, "var"), unbiased, correction, "var")
+    axes = reduced_axes(input, dim, keepdim, "var")
+    if input.dtype.kind != "f":
+        raise TypeError(f"var and std need a floating-point tensor, this one is {input.dtype}: call .float() first")
+    deviation = input - mean(input, axes, True)
+    count = int(np.prod([input.shape[a] for a in axes], dtype=np.int64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return sum(deviation * deviation, axes, keepdim) / builtins.max(count - correction, 0)
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None):
+    """The square root of var."""
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction, axis=axis))
+
+# --- norm ------------------------------------------------------------------------------------------------------
+class Norm2(Function):
+    """sqrt(sum(x^2)); its gradient x / norm is 0 where the norm is 0, as in PyTorch (the norm's subgradient)."""
+    def forward(self, x, axes, keepdim):
+        xp = self.xp
+        out = xp.sqrt(xp.sum(xp.mul(x, x), axes, True))
+        self.save_for_backward(x, out)
+        return out if keepdim else xp.reshape(out, tuple(s for i, s in enumerate(x.shape) if i not in axes))
+
+    def backward(self, g):
+        xp, (x, out) = self.xp, self.saved
+        g = xp.reshape(g, out.shape)
+        return xp.mul(g, xp.div(x, xp.where(xp.eq(out, 0), 1, out))), None, None
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """The vector p-norm over all elements or over `dim`: p 'fro' or 2 (Euclidean), 1, inf, -inf, 0 (the count
+    of nonzeros) or any other number (sum(|x|^p)^(1/p))."""
+    check_tensor(input, "input", "norm")
+    if not (p == "fro" or (not isinstance(p, (bool, str)) and isinstance(p, (int, float, np.number)))):
+        raise ValueError(f"norm: p={p!r} is not supported: use 'fro' or a number (the vector p-norm)")
+    axes = reduced_axes(input, dim, keepdim, "norm")
+    if dtype is not None:
+        input = cast(input, dtype)
+    if input.dtype.kind != "f":
+        raise TypeError(f"norm needs a floating-point tensor, this one is {input.dtype}: call .float() first or "
+                        "pass dtype=float32")
+    if p == "fro" or p == 2:
+        return Norm2.apply(input, axes, keepdim)
+    if p == np.inf or p == -np.inf:
+        magnitude = abs(input)
+        if not axes:
+            return magnitude
+        return (amax if p > 0 else amin)(magnitude, axes, keepdim)
+    if p == 0:
+        return sum(cast(Tensor._wrap(input.xp.ne(input.data, 0), input.device), input.dtype), axes, keepdim)
+    if p == 1:
+        return sum(abs(input), axes, keepdim)
+    return pow(sum(pow(abs(input), p), axes, keepdim), 1.0 / p)
+
+class ExtremeOver(Function):
+    """max or min over several dims at once, without indices: ties share the gradient equally, and a NaN result
+    sends it to the NaNs, as PyTorch's amax and amin."""
+    def forward(self, x, axes, keepdim, kind):
+        xp = self.xp
+        out = getattr(xp, kind)(x, axes, True)
+        self.save_for_backward(x, out)
+        self.axes = axes
+        return out if keepdim else xp.reshape(out, tuple(s for i, s in enumerate(x.shape) if i not in axes))
+
+    def backward(self, g):
+        xp, (x, out) = self.xp, self.saved
+        winners = xp.where(xp.ne(out, out), xp.ne(x, x), xp.eq(x, out))
+        mask = xp.astype(winners, g.dtype)
+        share = xp.div(xp.reshape(g, out.shape), xp.sum(mask, self.axes, True))
+        return xp.mul(mask, share), None, None, None
+
+def amax(input, dim=(), keepdim=False):
+    """The maximum over `dim` (all dims by default, or several at once), without indices."""
+    return _extreme_over(input, dim, keepdim, "amax")
+
+def amin(input, dim=(), keepdim=False):
+    return _extreme_over(input, dim, keepdim, "amin")
+
+def _extreme_over(input, dim, keepdim, op):
+    axes = reduced_axes(input, dim, keepdim, op)
+    if input.numel() == 0:
+        raise ValueError(f"{op}() of an empty tensor of shape {input.shape}")
+    return ExtremeOver.apply(input, axes, keepdim, op[1:])
+
+# --- cumsum ----------------------------------------------------------------------------------------------------
+class Cumsum(Function):
+    """The gradient of a running sum is the running sum of the gradient from the other end."""
+    keeps_inputs = False
+
+    def forward(self, x, axis):
+        self.axis = axis
+        return self.xp.cumsum(x, axis)
+
+    def backward(self, g):
+        xp = self.xp
+        reverse = (slice(None),) * self.axis + (slice(None, None, -1),)
+        return xp.contiguous(xp.getitem(xp.cumsum(xp.contiguous(xp.getitem(g, reverse)), self.axis), reverse)), None
+
+def cumsum(input, dim, dtype=None, *, axis=None):
+    """The running sum along `dim`; integers and bools add as int64, as in PyTorch."""
+    dim = dim_or_axis(dim, axis, "cumsum")
+    check_tensor(input, "input", "cumsum")
+    dim = normalize_dim(dim, input.ndim)
+    if dtype is not None:
+        input = cast(input, dtype)
+    if input.ndim == 0:
+        return cumsum(input.reshape(1), 0).reshape(())
+    return Cumsum.apply(input, dim)

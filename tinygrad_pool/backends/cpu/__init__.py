@@ -13,6 +13,8 @@ from .arrays import (abs, add, arange, argmax, argmin, asarray, assign, astype, 
                      eq, exp, expand, full, ge, getitem, gt, index_add, le, log, lt, max, maximum, min, minimum, mul,
                      ne, neg, owned, pad, permute, pow, reshape, scatter, sigmoid, sign, sqrt, storage, sub, sum, tanh,
                      to_numpy, where, zeros)
+from .arrays import (bitwise_and, bitwise_or, bitwise_xor, ceil, cos, cosh, cumsum, floor, floor_divide, log1p,
+                     prod, remainder, round, sin, sinh)
 from .blas import matmul
 from .conv import conv_backward, conv_forward
 from .fused import dropout, relu, relu_backward

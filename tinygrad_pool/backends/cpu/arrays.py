@@ -57,6 +57,10 @@ add, sub, mul, div, pow = np.add, np.subtract, np.multiply, np.true_divide, np.p
 maximum, minimum = np.maximum, np.minimum
 eq, ne, lt, le, gt, ge = np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal
 neg, exp, log, sqrt, abs, tanh = np.negative, np.exp, np.log, np.sqrt, np.abs, np.tanh
+log1p, sin, cos, sinh, cosh = np.log1p, np.sin, np.cos, np.sinh, np.cosh
+floor, ceil, round = np.floor, np.ceil, np.rint   # rint: ties to even, as torch.round
+floor_divide, remainder = np.floor_divide, np.remainder   # Python's // and %, rounding toward -inf
+bitwise_and, bitwise_or, bitwise_xor = np.bitwise_and, np.bitwise_or, np.bitwise_xor
 
 def sign(x):
     """1, -1 or 0; NaN gives 0, as torch.sign (np.sign keeps NaN)."""
@@ -80,6 +84,12 @@ def max(x, axis, keepdims):
 
 def min(x, axis, keepdims):
     return np.min(x, axis=axis, keepdims=keepdims)
+
+def prod(x, axis, keepdims):
+    return np.prod(x, axis=axis, keepdims=keepdims, dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)
+
+def cumsum(x, axis):
+    return np.cumsum(x, axis=axis, dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)
 
 def argmax(x, axis, keepdims):
     return np.argmax(x, axis=axis, keepdims=keepdims)

@@ -11,16 +11,18 @@ from .array import arange, asarray, astype, contiguous, copy, full, owned, to_nu
 from .conv import col2im, conv_backward, conv_forward, im2col
 from .elementwise import (abs, add, div, eq, exp, ge, gt, le, log, lt, maximum, minimum, mul, ne, neg, pow, relu,
                           sigmoid, sign, sqrt, sub, tanh, where)
+from .elementwise import (bitwise_and, bitwise_or, bitwise_xor, ceil, cos, cosh, floor, floor_divide, log1p, remainder,
+                          round, sin, sinh)
 from .fused import dropout, relu_backward
 from .matmul import matmul
-from .normalization import normalize, normalize_backward
 from .movement import (assign, concatenate, expand, getitem, index_add, pad, permute, reshape, scatter,
                        storage)
+from .normalization import normalize, normalize_backward
 from .optim import adadelta_step, adam_step, sgd_step
 from .padding import pad_copy, pad_copy_backward
 from .pooling import avg_pool, avg_pool_backward, fractional_max_pool, max_pool, max_pool_backward
 from .resample import resample
-from .reduce import argmax, argmin, max, min, sum
+from .reduce import argmax, argmin, cumsum, max, min, prod, sum
 
 name = "cuda"
 

@@ -8,15 +8,26 @@ import math
 import numpy as np
 from numba import cuda, float64
 
-from .array import THREADS, blocks, empty, max_wins
+from .array import THREADS, astype, blocks, empty, max_wins
 from .movement import permute, reshape
 
-SUM, MAX, MIN = range(3)
+SUM, MAX, MIN, PROD = range(4)
+
+@cuda.jit(device=True, inline="always")
+def _start(op, x, base):
+    """What a fold starts from: the identity of a sum or product, a row's first element for max and min."""
+    if op == SUM:
+        return 0.0
+    if op == PROD:
+        return 1.0
+    return float64(x[base])
 
 @cuda.jit(device=True, inline="always")
 def _combine(op, acc, v):
     if op == SUM:
         return acc + v
+    if op == PROD:
+        return acc * v
     if op == MAX:
         return v if max_wins(v, acc) else acc
     return v if (v < acc or v != v) else acc
@@ -27,7 +38,7 @@ def _reduce_rows_kernel(op, x, row_length, out):
     partial = cuda.shared.array(THREADS, float64)
     row, t = cuda.blockIdx.x, cuda.threadIdx.x
     base = row * row_length
-    acc = 0.0 if op == SUM else float64(x[base])
+    acc = _start(op, x, base)
     for j in range(t, row_length, THREADS):
         acc = _combine(op, acc, float64(x[base + j]))
     partial[t] = acc
@@ -47,7 +58,7 @@ def _reduce_short_rows_kernel(op, x, row_length, out):
     row = cuda.grid(1)
     if row < out.size:
         base = row * row_length
-        acc = 0.0 if op == SUM else float64(x[base])
+        acc = _start(op, x, base)
         for j in range(row_length):
             acc = _combine(op, acc, float64(x[base + j]))
         out[row] = acc
@@ -80,6 +91,9 @@ def _reduce(op, x, axis, keepdims, dtype):
 
 def sum(x, axis, keepdims):
     return _reduce(SUM, x, axis, keepdims, np.int64 if x.dtype.kind in "bi" else x.dtype)
+
+def prod(x, axis, keepdims):
+    return _reduce(PROD, x, axis, keepdims, np.int64 if x.dtype.kind in "biu" else x.dtype)
 
 def max(x, axis, keepdims):
     return _reduce(MAX, x, axis, keepdims, x.dtype)
@@ -115,3 +129,26 @@ def argmax(x, axis, keepdims):
 
 def argmin(x, axis, keepdims):
     return _arg_extreme(MIN, x, axis, keepdims)
+
+@cuda.jit(cache=True)
+def _cumsum_rows_kernel(x, rows, row_length, out):
+    """One thread per row: the running sum in the output's dtype, element after element, as numpy adds."""
+    row = cuda.grid(1)
+    if row < rows:
+        base = row * row_length
+        acc = x[base]
+        out[base] = acc
+        for j in range(1, row_length):
+            acc = acc + x[base + j]
+            out[base + j] = acc
+
+def cumsum(x, axis):
+    dtype = np.dtype(np.int64) if x.dtype.kind in "biu" else x.dtype
+    rows_x, row_length, kept_shape = _rows_last(astype(x, dtype), (axis,))
+    out = empty(rows_x.shape, dtype)
+    if out.size:
+        rows = out.size // row_length
+        _cumsum_rows_kernel[blocks(rows), THREADS](rows_x.buffer, rows, row_length, out.buffer)
+    if axis == x.ndim - 1:
+        return out
+    return permute(out, tuple(range(axis)) + (x.ndim - 1,) + tuple(range(axis, x.ndim - 1)))
