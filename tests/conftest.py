@@ -16,8 +16,12 @@ _quiet = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_
 # reproducible; a developer's run draws fresh ones and keeps exploring.
 _quiet["derandomize"] = os.environ.get("HYPOTHESIS_DERANDOMIZE") == "1"
 settings.register_profile("default", max_examples=60, **_quiet)
-settings.register_profile("cudasim", max_examples=15, **_quiet)
-settings.load_profile("cudasim" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else "default")
+# The simulator runs every GPU thread as a Python thread, and the bounds-checked pass recompiles every kernel:
+# both see fewer examples, since the default pass has already drawn the full set on the same code.
+settings.register_profile("cudasim", max_examples=5, **_quiet)
+settings.register_profile("boundscheck", max_examples=20, **_quiet)
+settings.load_profile("cudasim" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else
+                      "boundscheck" if os.environ.get("NUMBA_BOUNDSCHECK") == "1" else "default")
 
 def cuda_available():
     try:
