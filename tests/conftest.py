@@ -2,7 +2,7 @@
 
 CUDA means a real GPU, or numba's simulator when NUMBA_ENABLE_CUDASIM=1 is set before numba is imported
 (CI runs `pytest -m cuda` in a separate process for that). Under the simulator every GPU thread is a Python
-thread, so tests keep CUDA shapes tiny and use `examples(device)` to draw fewer hypothesis examples.
+thread, so tests keep CUDA shapes tiny, and the "cudasim" profile below draws fewer hypothesis examples.
 """
 import os
 
