@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import tinygrad_pool as tp
+from tinygrad_pool import Tensor
 from conftest import assert_bad_input
 
 OPS = {
@@ -153,3 +154,24 @@ BAD = {
 @pytest.mark.parametrize("case", BAD)
 def test_bad_input_gets_a_clear_error(case):
     assert_bad_input(case, BAD)
+
+def test_data_shares_storage_and_is_not_recorded(device):
+    """PyTorch's `.data`: the same values, no grad, no history; writes through it reach the tensor."""
+    w = tp.nn.Parameter(Tensor(np.arange(4.0), device=device))
+    view = w.data
+    assert view.is_leaf and not view.requires_grad and view.device == w.device
+    view.mul_(2)
+    w.data.add_(1)
+    np.testing.assert_array_equal(w.numpy(), np.arange(4.0) * 2 + 1)
+    loss = (w * w).sum()
+    loss.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), 2 * (np.arange(4.0) * 2 + 1))
+    w.grad.data.zero_()
+    assert not w.grad.numpy().any()
+
+def test_data_assignment_takes_a_tensor(device):
+    w = tp.nn.Parameter(Tensor(np.zeros(3), device=device))
+    w.data = Tensor(np.ones(5), device=device)
+    assert w.shape == (5,) and w.numpy().sum() == 5 and w.requires_grad
+    with pytest.raises(TypeError, match="data: expected a Tensor, got ndarray"):
+        w.data = np.ones(3)

@@ -100,7 +100,7 @@ def test_batchnorm2d_train_and_eval_follow_the_formulas(device):
     rng = np.random.default_rng(4)
     x = rng.standard_normal((6, 3, 4, 5)).astype(np.float32) * 3 + 1
     layer = nn.BatchNorm2d(3, momentum=0.2).to(device)
-    layer.weight.data = layer.weight.xp.asarray(np.array([1.0, 2.0, 0.5], np.float32))
+    layer.weight.data = tp.tensor([1.0, 2.0, 0.5], device=device)
     out = layer(Tensor(x, device=device)).numpy()
     mean, var = x.mean((0, 2, 3)), x.var((0, 2, 3))
     np.testing.assert_allclose(out, batch_norm_reference(x, mean, var, np.array([1, 2, 0.5]), np.zeros(3), 1e-5),

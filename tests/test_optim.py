@@ -82,10 +82,10 @@ def test_adadelta_follows_its_update_rule(device, weight_decay):
 
 def test_float32_parameters_stay_float32_and_update_in_place():
     p = nn.Parameter(np.ones(5, np.float32))
-    storage = p.data
+    storage = p._data
     p.grad = Tensor(np.ones(5, np.float32))
     optim.Adam([p], lr=0.1).step()
-    assert p.data is storage and p.dtype == np.float32
+    assert p._data is storage and p.dtype == np.float32
     np.testing.assert_allclose(p.numpy(), 0.9, rtol=1e-6)
 
 def test_parameters_without_gradient_are_skipped_and_zero_grad_clears():

@@ -147,7 +147,7 @@ def test_first_step_in_float32_matches_torch(name, monkeypatch):
 @pytest.mark.parametrize("name", [
     pytest.param("lenet5", marks=pytest.mark.xfail(strict=True, reason="needs torch.rand(size=...)")),
     "nin",
-    pytest.param("vgg_block", marks=pytest.mark.xfail(strict=True, reason="needs Tensor.data to be a Tensor")),
+    "vgg_block",
     "resnet_block", "dcgan", "vae", "super_resolution"])
 def test_program_runs_as_a_script(name, monkeypatch, capsys):
     monkeypatch.delenv(SWITCH, raising=False)
@@ -192,8 +192,6 @@ def test_vgg_block_trains_as_in_torch():
     images = widened(ours.fake_data(1))[0]
     np.testing.assert_allclose(ours.predict(model, images), theirs.predict(their_model, images), rtol=RTOL)
 
-@pytest.mark.xfail(strict=True, reason="needs Tensor.data to be a Tensor: torch.max(outputs.data, 1) raises "
-                   "TypeError: max: input must be a Tensor, got ndarray")
 def test_vgg_block_counts_correct_predictions_as_the_tutorial_does():
     program = load_program("vgg_block", "ours")
     model, data = program.build(), program.fake_data(2)

@@ -33,7 +33,7 @@ def trained_net():
     return model
 
 def snapshot(model):
-    return {name: (t.dtype, t.shape, t.numpy().tobytes(), t.data) for name, t in model.state_dict().items()}
+    return {name: (t.dtype, t.shape, t.numpy().tobytes(), t._data) for name, t in model.state_dict().items()}
 
 def mixed():
     """A state dict of every dtype, 0-d and empty tensors, a strided view and names np.savez could not take."""

@@ -197,8 +197,8 @@ def test_forward_matches_the_same_net_in_torch_with_copied_weights(name):
     for module in ours.modules():   # non-trivial running statistics, so that eval mode uses them
         if isinstance(module, tp.nn.BatchNorm2d):
             shape = module.running_mean.shape
-            module.running_mean.data = rng.normal(0, 0.1, shape).astype(np.float32)
-            module.running_var.data = rng.uniform(0.5, 2, shape).astype(np.float32)
+            module.running_mean.data = tp.from_numpy(rng.normal(0, 0.1, shape).astype(np.float32))
+            module.running_var.data = tp.from_numpy(rng.uniform(0.5, 2, shape).astype(np.float32))
     theirs.load_state_dict({k: torch.from_numpy(np.array(v.numpy())) for k, v in ours.state_dict().items()})
     ours.eval(), theirs.eval()
     x = np.random.default_rng(0).standard_normal((1, 3, 64, 64)).astype(np.float32)

@@ -90,7 +90,7 @@ class Function:
         from .tensor import Tensor, common_device
         device = common_device(args)
         fn = cls(Tensor.backend(device), args)
-        raw = [a.data if isinstance(a, Tensor) else a for a in args]
+        raw = [a._data if isinstance(a, Tensor) else a for a in args]
         try:
             out = fn.forward(*raw, **kwargs)
         except MissingKernel as missing:
@@ -178,7 +178,7 @@ def backward(root, gradient, retain_graph):
             xp = Tensor.backend(node.device)
             # A leaf's .grad gets storage of its own: the walk may hand one array (or a broadcast, read-only
             # view of one) to several leaves, and optimizers and users write into .grad.
-            total = xp.add(node.grad.data, grad) if node.grad is not None else xp.owned(grad, taken)
+            total = xp.add(node.grad._data, grad) if node.grad is not None else xp.owned(grad, taken)
             node.grad = Tensor._wrap(total, node.device)
             continue
         fn = node

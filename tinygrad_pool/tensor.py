@@ -1,6 +1,6 @@
 """`Tensor`: an array on a device plus the autograd tape that produced it.
 
-The data lives in `self.data` as the device backend's array (numpy on "cpu", `CudaArray` on "cuda").
+The data lives in `self._data` as the device backend's array (numpy on "cpu", `CudaArray` on "cuda").
 This file holds what a Tensor is (data, dtype, device, grad, conversion, backward). Its PyTorch-style methods
 (`x + y`, `x.sum(1)`, `x.reshape(...)`) are one line each: they call the op family modules in `ops/`, where
 each op's argument checks, Function and public function live.
@@ -141,7 +141,7 @@ class Tensor:
         dtype = as_dtype(dtype)
         if isinstance(data, Tensor):
             data = data.numpy()
-        self.data = get_backend(device).asarray(_infer_numpy(data, dtype))
+        self._data = get_backend(device).asarray(_infer_numpy(data, dtype))
         self.device = device
         self._grad = None
         self._ctx = None
@@ -151,7 +151,7 @@ class Tensor:
     @classmethod
     def _wrap(cls, data, device, requires_grad=False, ctx=None):
         out = cls.__new__(cls)
-        out.data, out.device, out._grad, out._ctx = data, device, None, ctx
+        out._data, out.device, out._grad, out._ctx = data, device, None, ctx
         out._requires_grad = requires_grad
         return out
 
@@ -190,17 +190,17 @@ class Tensor:
         self._grad = value
 
     # --- properties and conversion ---------------------------------------------------------------------------
-    shape = property(lambda self: _new_size(Size, self.data.shape))
-    dtype = property(lambda self: np.dtype(self.data.dtype))
-    ndim = property(lambda self: len(self.data.shape))
+    shape = property(lambda self: _new_size(Size, self._data.shape))
+    dtype = property(lambda self: np.dtype(self._data.dtype))
+    ndim = property(lambda self: len(self._data.shape))
     is_leaf = property(lambda self: self._ctx is None)
     grad_fn = property(lambda self: self._ctx, doc="The Function that computed this tensor (None for a leaf).")
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.data.shape[normalize_dim(dim, self.ndim)]
+        return self.shape if dim is None else self._data.shape[normalize_dim(dim, self.ndim)]
 
     def numel(self):
-        return int(np.prod(self.data.shape, dtype=np.int64))
+        return int(np.prod(self._data.shape, dtype=np.int64))
 
     nelement = numel
 
@@ -252,7 +252,7 @@ class Tensor:
 
     def numpy(self):
         """A numpy array of the values (shares memory on the CPU, a copy from CUDA)."""
-        return self.xp.to_numpy(self.data)
+        return self.xp.to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
         array = self.numpy()
@@ -262,7 +262,7 @@ class Tensor:
     def __cuda_array_interface__(self):
         if self.device != "cuda":
             raise AttributeError("__cuda_array_interface__ exists only for tensors on 'cuda'")
-        return self.data.__cuda_array_interface__
+        return self._data.__cuda_array_interface__
 
     def item(self):
         return self._one_value("item()")
@@ -288,7 +288,20 @@ class Tensor:
         return self.to("cuda")
 
     def detach(self):
-        return Tensor._wrap(self.data, self.device)
+        return Tensor._wrap(self._data, self.device)
+
+    @property
+    def data(self):
+        """PyTorch's `.data`: a leaf Tensor without grad on the same storage, so that `p.data.add_(...)` and
+        `m.bias.data.fill_(0)` change this tensor without being recorded on the tape."""
+        return Tensor._wrap(self._data, self.device)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor, got {type(value).__name__}; wrap an array with "
+                            "tinygrad_pool.tensor(array) first")
+        self._data, self.device = value._data, value.device
 
     def detach_(self):
         """Cut this tensor from the graph that made it, in place: it becomes a leaf without grad."""
@@ -360,7 +373,7 @@ class Tensor:
             gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=self.dtype)
             if gradient.shape != self.shape:
                 raise ValueError(f"gradient of shape {gradient.shape} does not match the output shape {self.shape}")
-            grad = gradient.to(self.device).type(self.dtype).data
+            grad = gradient.to(self.device).type(self.dtype)._data
         autograd.backward(self, grad, retain_graph)
 
     def __repr__(self):

@@ -33,10 +33,10 @@ def calculate_gain(nonlinearity, param=None):
 def _fill(tensor, values):
     """Write `values` into the tensor: into its own storage on the CPU, as a new device array on CUDA."""
     values = np.asarray(values, dtype=tensor.dtype)
-    if isinstance(tensor.data, np.ndarray) and tensor.data.flags.writeable:
-        np.copyto(tensor.data, values)
+    if isinstance(tensor._data, np.ndarray) and tensor._data.flags.writeable:
+        np.copyto(tensor._data, values)
     else:
-        tensor.data = tensor.xp.asarray(np.ascontiguousarray(values))
+        tensor._data = tensor.xp.asarray(np.ascontiguousarray(values))
     return tensor
 
 def _floating(tensor, op):

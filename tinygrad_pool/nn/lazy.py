@@ -70,7 +70,7 @@ class _Lazy:
         for name, placeholder in self.__dict__.items():
             if isinstance(placeholder, (UninitializedParameter, UninitializedBuffer)):
                 real = built.__dict__[name]
-                placeholder.data = get_backend(placeholder.device).asarray(real.numpy())
+                placeholder._data = get_backend(placeholder.device).asarray(real.numpy())
                 placeholder.__class__ = type(real)
         for kept in ("_order", "_buffer_names", "training"):
             state.pop(kept, None)

@@ -15,14 +15,14 @@ class Parameter(Tensor):
     so that optimizers can update it in place."""
     def __init__(self, data, requires_grad=True):
         source = data if isinstance(data, Tensor) else Tensor(np.asarray(data))
-        storage = source.data
+        storage = source._data
         if isinstance(storage, np.ndarray):
             # a read-only or strided view (from_numpy of np.frombuffer, a memory map, a transpose) is copied;
             # np.ascontiguousarray would also turn a 0-d array into a 1-d one
             storage = np.require(storage, requirements="CW")
         else:
             storage = source.xp.contiguous(storage)
-        self.data, self.device, self.grad, self._ctx = storage, source.device, None, None
+        self._data, self.device, self.grad, self._ctx = storage, source.device, None, None
         self.requires_grad = requires_grad
 
     def __repr__(self):
@@ -197,7 +197,7 @@ class Module:
             raise ValueError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
         arrays = {name: own[name].xp.asarray(value) for name, value in values.items()}   # every copy made first
         for name, array in arrays.items():
-            own[name].data = array
+            own[name]._data = array
         return missing, unexpected
 
     def to(self, *args, device=None, dtype=None):
@@ -216,9 +216,9 @@ class Module:
         target = None if device is None else normalize_device(device)
         for tensor in list(self.parameters()) + list(self.buffers()):
             if target is not None and tensor.device != target:
-                tensor.data, tensor.device, tensor.grad = get_backend(target).asarray(tensor.numpy()), target, None
+                tensor._data, tensor.device, tensor.grad = get_backend(target).asarray(tensor.numpy()), target, None
             if dtype is not None and tensor.dtype.kind == "f" and tensor.dtype != dtype:
-                tensor.data, tensor.grad = tensor.xp.astype(tensor.data, dtype), None
+                tensor._data, tensor.grad = tensor.xp.astype(tensor._data, dtype), None
         return self
 
     def cpu(self):

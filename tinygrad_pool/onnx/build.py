@@ -11,7 +11,7 @@ def build(first, second, model, input_names, output_names, axes, opset, paramete
     leaf_names = {}
     for name, tensor in list(model.named_parameters()) + list(model.named_buffers()):
         leaf_names.setdefault(id(tensor), name)
-        leaf_names.setdefault(id(tensor.data), name)
+        leaf_names.setdefault(id(tensor._data), name)
     reserved = set(input_names) | set(output_names) | set(parameter_inputs or ())
     g = Graph(first, second, opset, leaf_names, reserved)
     grown_inputs = (second or first).inputs

@@ -58,7 +58,7 @@ class Graph:
             raise ValueError(f"onnx.export: {fn.name} reads a tensor of shape {tuple(tensor.shape)} that is no part "
                              f"of the recorded graph but changes with the dynamic axes (to {tuple(grown.shape)}): "
                              "it was computed off the tape (detach(), numpy(), a comparison, an integer cast)")
-        return self.array(tensor.numpy(), self.leaf_names.get(id(tensor)) or self.leaf_names.get(id(tensor.data)),
+        return self.array(tensor.numpy(), self.leaf_names.get(id(tensor)) or self.leaf_names.get(id(tensor._data)),
                           key=id(tensor))
 
     def array(self, value, name=None, key=None):

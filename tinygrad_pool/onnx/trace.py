@@ -72,7 +72,7 @@ def _claim(result, name, scopes, inputs):
 
 def run(model, args):
     """Trace `model(*args)`: the inputs are new Tensors on the same arrays that require grad."""
-    inputs = tuple(Tensor._wrap(a.data, a.device, requires_grad=a.dtype.kind == "f") for a in args)
+    inputs = tuple(Tensor._wrap(a._data, a.device, requires_grad=a.dtype.kind == "f") for a in args)
     scopes = {}
     with autograd.enable_grad(), _scopes(model, scopes):
         result = model(*inputs)

@@ -200,7 +200,7 @@ def _rounded_division(fn, input, other, reverse, op):
     a, b = promote(input, other)
     divisor = a if reverse else b
     if a.dtype.kind != "f" and (divisor == 0 if not isinstance(divisor, Tensor)
-                                else divisor.xp.to_numpy(divisor.xp.eq(divisor.data, 0)).any()):
+                                else divisor.xp.to_numpy(divisor.xp.eq(divisor._data, 0)).any()):
         raise ValueError(f"{op}: integer division by zero (the divisor holds a 0); use float tensors, which give "
                          "inf or NaN there")
     return fn.apply(b, a) if reverse else fn.apply(a, b)
@@ -220,7 +220,7 @@ def bitwise(input, other, name, reverse=False):
     if a.dtype.kind == "f":
         raise TypeError(f"{name}: only integer and bool tensors have bits to combine, got {a.dtype}")
     device = common_device((a, b))
-    raw = [x.data if isinstance(x, Tensor) else x for x in (a, b)]
+    raw = [x._data if isinstance(x, Tensor) else x for x in (a, b)]
     return Tensor._wrap(getattr(Tensor.backend(device), name)(*(raw[::-1] if reverse else raw)), device)
 
 def invert(input):
@@ -229,14 +229,14 @@ def invert(input):
     if input.dtype.kind == "f":
         raise TypeError(f"~ (bitwise_not): only integer and bool tensors have bits to invert, got {input.dtype}")
     xp = input.xp
-    out = xp.eq(input.data, False) if input.dtype == bool_ else xp.sub(xp.neg(input.data), 1)
+    out = xp.eq(input._data, False) if input.dtype == bool_ else xp.sub(xp.neg(input._data), 1)
     return Tensor._wrap(out, input.device)
 
 def compare(input, other, name):
     """The bool Tensor of backend comparison `name` (eq, ne, lt, le, gt, ge): no gradient."""
     a, b = promote(input, other)
     device = common_device((a, b))
-    raw = [x.data if isinstance(x, Tensor) else x for x in (a, b)]
+    raw = [x._data if isinstance(x, Tensor) else x for x in (a, b)]
     return Tensor._wrap(getattr(Tensor.backend(device), name)(*raw), device)
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -443,7 +443,7 @@ def cosh(input):
 def _rounding(input, kernel):
     check_tensor(input, "input", kernel)
     if input.dtype.kind != "f":   # integers are whole already: a copy, as in PyTorch
-        return Tensor._wrap(input.xp.copy(input.data), input.device)
+        return Tensor._wrap(input.xp.copy(input._data), input.device)
     return Piecewise.apply(input, kernel)
 
 def floor(input):
@@ -468,7 +468,7 @@ def sign(input):
     """1, -1 or 0 (0 also for NaN); a bool tensor is its own sign."""
     check_tensor(input, "input", "sign")
     if input.dtype == bool_:
-        return Tensor._wrap(input.xp.copy(input.data), input.device)
+        return Tensor._wrap(input.xp.copy(input._data), input.device)
     return Piecewise.apply(input, "sign")
 
 def square(input):
@@ -490,7 +490,7 @@ def _test(input, op, test):
     xp = input.xp
     if input.dtype.kind != "f":
         return Tensor._wrap(xp.full(input.shape, op == "isfinite", bool_), input.device)
-    return Tensor._wrap(test(xp, input.data), input.device)
+    return Tensor._wrap(test(xp, input._data), input.device)
 
 def isnan(input):
     return _test(input, "isnan", lambda xp, x: xp.ne(x, x))
@@ -512,4 +512,4 @@ def cast(input, dtype):
         return input
     if input.requires_grad and dtype.kind == "f":
         return Cast.apply(input, dtype)
-    return Tensor._wrap(input.xp.astype(input.data, dtype), input.device)
+    return Tensor._wrap(input.xp.astype(input._data, dtype), input.device)

@@ -42,10 +42,10 @@ def _broadcasts_to(shape, target):
 def _write(target, key, value):
     """target[key] = value (an array of target's device and dtype, or a number) in its storage."""
     try:
-        target.xp.assign(target.data, key, value)
+        target.xp.assign(target._data, key, value)
     except ValueError as error:
         raise RuntimeError(f"cannot write in place: {error}") from None
-    bump_version(target.xp, target.data)
+    bump_version(target.xp, target._data)
 
 def update(target, op, compute, *operands):
     """target := compute(source, *operands) in place, where source holds target's current value."""
@@ -54,15 +54,15 @@ def update(target, op, compute, *operands):
     if not _recording(target, operands):
         result = compute(target, *operands)
         _fits(result, target, op)
-        _write(target, (), elementwise.cast(result, target.dtype).data)
+        _write(target, (), elementwise.cast(result, target.dtype)._data)
         return target
-    source = Tensor._wrap(target.xp.copy(target.data), target.device, target.requires_grad, target._ctx)
+    source = Tensor._wrap(target.xp.copy(target._data), target.device, target.requires_grad, target._ctx)
     result = compute(source, *operands)
     _fits(result, target, op)
     result = elementwise.cast(result, target.dtype)
     if result.shape != target.shape:
         result = result.expand(target.shape)
-    _write(target, (), result.data)
+    _write(target, (), result._data)
     target._ctx, target._requires_grad = result._ctx, result.requires_grad
     return target
 
@@ -160,9 +160,9 @@ def setitem(input, key, value):
                          f"{region}")
     value = elementwise.cast(value, input.dtype)
     if not _recording(input, (value,)):
-        _write(input, key, value.data)
+        _write(input, key, value._data)
         return
-    source = Tensor._wrap(input.xp.copy(input.data), input.device, input.requires_grad, input._ctx)
+    source = Tensor._wrap(input.xp.copy(input._data), input.device, input.requires_grad, input._ctx)
     result = Put.apply(source, value, key)
-    _write(input, (), result.data)
+    _write(input, (), result._data)
     input._ctx, input._requires_grad = result._ctx, result.requires_grad

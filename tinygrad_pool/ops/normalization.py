@@ -79,7 +79,7 @@ def _blend(running, value, momentum, factor=1.0):
     """running <- (1 - momentum) * running + momentum * factor * value, in running's dtype."""
     xp = running.xp
     value = xp.astype(xp.mul(value, factor * momentum), running.dtype)
-    running.data = xp.add(xp.mul(running.data, 1 - momentum), value)
+    running._data = xp.add(xp.mul(running._data, 1 - momentum), value)
 
 def _spatial_size(input):
     return math.prod(input.shape[2:])
@@ -100,13 +100,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if training and count == 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel in training, got input {input.shape}")
     view = (input.shape[0], input.shape[1], _spatial_size(input))
-    statistics = None if training else (running_mean.data, running_var.data)
+    statistics = None if training else (running_mean._data, running_var._data)
     out, mean, var = Normalize.apply(input, weight, bias, statistics, view, Grouping(True, 1, False), eps)
     if training and count:   # an empty batch leaves the running statistics as they are, as in PyTorch
         if running_mean is not None:
-            _blend(running_mean, mean.data, momentum)
+            _blend(running_mean, mean._data, momentum)
         if running_var is not None:
-            _blend(running_var, var.data, momentum, count / (count - 1))
+            _blend(running_var, var._data, momentum, count / (count - 1))
     return out
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -162,13 +162,13 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise ValueError(f"instance_norm: expected more than 1 spatial element per channel, got input {input.shape}")
     view = (input.shape[0], channels, spatial)
     if not use_input_stats:
-        return Normalize.apply(input, weight, bias, (running_mean.data, running_var.data), view,
+        return Normalize.apply(input, weight, bias, (running_mean._data, running_var._data), view,
                                Grouping(True, 1, False), eps)[0]
     out, mean, var = Normalize.apply(input, weight, bias, None, view, Grouping(False, channels, False), eps)
     batch = input.shape[0]
     if batch and spatial:   # an empty batch leaves the running statistics as they are, as batch_norm does
         if running_mean is not None:
-            _blend(running_mean, mean.reshape(batch, channels).sum(0).data, momentum, 1 / batch)
+            _blend(running_mean, mean.reshape(batch, channels).sum(0)._data, momentum, 1 / batch)
         if running_var is not None:
-            _blend(running_var, var.reshape(batch, channels).sum(0).data, momentum, spatial / (spatial - 1) / batch)
+            _blend(running_var, var.reshape(batch, channels).sum(0)._data, momentum, spatial / (spatial - 1) / batch)
     return out

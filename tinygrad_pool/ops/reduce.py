@@ -100,7 +100,7 @@ def _extreme(input, dim, keepdim, kind):
     if input.ndim == 0:   # dim 0 of a 0-d tensor is its one value, as in PyTorch
         return _extreme(input.reshape(1), 0, False, kind)
     values = ExtremeAlongDim.apply(input, dim, keepdim, kind)
-    indices = getattr(input.xp, "arg" + kind)(input.data, dim, keepdim)
+    indices = getattr(input.xp, "arg" + kind)(input._data, dim, keepdim)
     return ValuesIndices(values, Tensor._wrap(indices, input.device))
 
 def max(input, dim=None, keepdim=False, *, axis=None):
@@ -123,12 +123,12 @@ def _arg_extreme(input, dim, keepdim, kind):
         raise ValueError(f"{op}() of an empty tensor of shape {input.shape}")
     xp = input.xp
     if dim is None:
-        flat = getattr(xp, op)(xp.reshape(input.data, (input.numel(),)), 0, False)
+        flat = getattr(xp, op)(xp.reshape(input._data, (input.numel(),)), 0, False)
         return Tensor._wrap(xp.reshape(flat, (1,) * input.ndim) if keepdim else flat, input.device)
     dim = normalize_dim(dim, input.ndim)
     if input.ndim == 0:
         return _arg_extreme(input.reshape(1), 0, False, kind)
-    return Tensor._wrap(getattr(xp, op)(input.data, dim, keepdim), input.device)
+    return Tensor._wrap(getattr(xp, op)(input._data, dim, keepdim), input.device)
 
 def argmax(input, dim=None, keepdim=False, *, axis=None):
     """The index of the first maximum (of the first NaN, if any): flat when `dim` is None."""
@@ -175,7 +175,7 @@ def _count_true(input, dim, keepdim, op):
     """How many elements along `dim` are nonzero (NaN counts), and how many there are."""
     axes = reduced_axes(input, dim, keepdim, op)
     xp = input.xp
-    count = xp.sum(xp.ne(input.data, 0), axes, keepdim)
+    count = xp.sum(xp.ne(input._data, 0), axes, keepdim)
     return count, int(np.prod([input.shape[a] for a in axes], dtype=np.int64))
 
 def all(input, dim=None, keepdim=False, *, axis=None):
@@ -252,7 +252,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
             return magnitude
         return (amax if p > 0 else amin)(magnitude, axes, keepdim)
     if p == 0:
-        return sum(cast(Tensor._wrap(input.xp.ne(input.data, 0), input.device), input.dtype), axes, keepdim)
+        return sum(cast(Tensor._wrap(input.xp.ne(input._data, 0), input.device), input.dtype), axes, keepdim)
     if p == 1:
         return sum(abs(input), axes, keepdim)
     return pow(sum(pow(abs(input), p), axes, keepdim), 1.0 / p)

@@ -17,5 +17,5 @@ class Adadelta(Optimizer):
     def update(self, p, grad, state, group):
         if not state:
             state.update(square_avg=self.zeros_like(p), acc_delta=self.zeros_like(p))
-        p.xp.adadelta_step(p.data, grad, state["square_avg"], state["acc_delta"], group["lr"], group["rho"],
+        p.xp.adadelta_step(p._data, grad, state["square_avg"], state["acc_delta"], group["lr"], group["rho"],
                            group["eps"], group["weight_decay"])

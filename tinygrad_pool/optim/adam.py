@@ -21,7 +21,7 @@ class Adam(Optimizer):
                          max_exp_avg_sq=self.zeros_like(p) if group["amsgrad"] else p.xp.zeros((0,), p.dtype))
         state["step"] += 1
         beta1, beta2 = group["betas"]
-        p.xp.adam_step(p.data, grad, state["exp_avg"], state["exp_avg_sq"], state["max_exp_avg_sq"], group["lr"],
+        p.xp.adam_step(p._data, grad, state["exp_avg"], state["exp_avg_sq"], state["max_exp_avg_sq"], group["lr"],
                        beta1, beta2, group["eps"], group["weight_decay"], type(self).decoupled, group["amsgrad"],
                        state["step"])
 

@@ -50,7 +50,7 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 # Tensor.grad's setter has checked that the gradient fits: same shape, dtype and device.
-                self.update(p, p.grad.data, self.state.setdefault(id(p), {}), group)
+                self.update(p, p.grad._data, self.state.setdefault(id(p), {}), group)
 
     def update(self, parameter, grad, state, group):
         raise NotImplementedError
@@ -67,7 +67,7 @@ def _check_parameter(p, i, name):
     if not p.is_leaf:
         raise ValueError(f"{name}: parameter {i} (shape {p.shape}) is not a leaf: it was computed by an op, so an "
                          "update would not reach the tensor it came from; optimize the leaf instead")
-    flags = getattr(p.data, "flags", None)   # numpy storage; a CudaArray is always writable and contiguous
+    flags = getattr(p._data, "flags", None)   # numpy storage; a CudaArray is always writable and contiguous
     if flags is not None and not (flags.writeable and flags.c_contiguous):
         raise ValueError(f"{name}: parameter {i} (shape {p.shape}) has read-only or non-contiguous storage, which "
                          "the update writes in place; wrap it in nn.Parameter(...) or pass .clone()")

@@ -19,5 +19,5 @@ class SGD(Optimizer):
         first = "momentum_buffer" not in state
         if first:
             state["momentum_buffer"] = self.zeros_like(p)
-        p.xp.sgd_step(p.data, grad, state["momentum_buffer"], group["lr"], group["momentum"], group["dampening"],
+        p.xp.sgd_step(p._data, grad, state["momentum_buffer"], group["lr"], group["momentum"], group["dampening"],
                       group["weight_decay"], group["nesterov"], first)

@@ -59,7 +59,7 @@ class Pickler(pickle._Pickler):
 
     def __init__(self, file):
         super().__init__(file, protocol=PROTOCOL)
-        self.storages = {}   # id(tensor.data) -> (tensor.data, its SavedStorage): tensors sharing data share one
+        self.storages = {}   # id(tensor._data) -> (tensor._data, its SavedStorage): tensors sharing data share one
 
     def persistent_id(self, obj):
         if isinstance(obj, SavedStorage):
@@ -76,13 +76,13 @@ class Pickler(pickle._Pickler):
         return NotImplemented
 
     def _storage(self, tensor):
-        if id(tensor.data) not in self.storages:   # the data is held too, so that its id is not reused
+        if id(tensor._data) not in self.storages:   # the data is held too, so that its id is not reused
             array = np.require(tensor.numpy(), requirements="C").reshape(-1)
             array = array.astype(array.dtype.newbyteorder("<"), copy=False)
             location = "cpu" if tensor.device == "cpu" else "cuda:0"
             saved = SavedStorage(str(len(self.storages)), array, location)
-            self.storages[id(tensor.data)] = (tensor.data, saved)
-        return self.storages[id(tensor.data)][1]
+            self.storages[id(tensor._data)] = (tensor._data, saved)
+        return self.storages[id(tensor._data)][1]
 
     def save_torch_name(self, obj):
         self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode("utf-8"))
@@ -163,7 +163,7 @@ SAFE_GLOBALS.update((("torch", name), name) for name in (*STORAGE_DTYPES, *UNSUP
 TENSOR_FUNCTIONS = {"_rebuild_tensor": "rebuild_tensor_v1", "_rebuild_tensor_v2": "rebuild_tensor",
                     "_rebuild_parameter": "rebuild_parameter",
                     "_rebuild_parameter_with_state": "rebuild_parameter_with_state"}
-TENSOR_ATTRIBUTES = {"data", "device", "_grad", "_ctx", "_requires_grad"}
+TENSOR_ATTRIBUTES = {"_data", "device", "_grad", "_ctx", "_requires_grad"}
 
 def _int(value, what):
     if type(value) is not int:
@@ -261,7 +261,7 @@ class Unpickler(pickle.Unpickler):
         tensor = Tensor._wrap(view.copy() if _overlaps(shape, strides) else view, "cpu")
         if requires_grad is not False:
             tensor.requires_grad = requires_grad
-        self.tensors.append((tensor, tensor.data, storage, view))
+        self.tensors.append((tensor, tensor._data, storage, view))
         return tensor
 
     def rebuild_tensor_v1(self, storage, storage_offset, size, stride):
@@ -272,7 +272,7 @@ class Unpickler(pickle.Unpickler):
         if built is None:
             raise pickle.UnpicklingError(f"a Parameter's data must be a stored tensor, got {type(data).__name__}")
         parameter = Parameter(data, requires_grad)   # a copy where the view is not contiguous
-        self.tensors.append((parameter, parameter.data, built[2], built[3]))
+        self.tensors.append((parameter, parameter._data, built[2], built[3]))
         return parameter
 
     def rebuild_parameter_with_state(self, data, requires_grad, backward_hooks, state):
@@ -299,7 +299,7 @@ class Unpickler(pickle.Unpickler):
         legacy format's storages were read after them), then move each to the device that
         `restore(storage, saved location)` gives its storage."""
         for tensor, array, _, _ in self.tensors:
-            if tensor.data is not array or set(vars(tensor)) != TENSOR_ATTRIBUTES or tensor.device != "cpu" \
+            if tensor._data is not array or set(vars(tensor)) != TENSOR_ATTRIBUTES or tensor.device != "cpu" \
                     or tensor._grad is not None or tensor._ctx is not None:
                 raise CheckpointError(f"{self.name}: damaged: the pickle changes a tensor it built")
         devices = {key: restore(*place).device for key, place in self.locations.items()}
@@ -308,4 +308,4 @@ class Unpickler(pickle.Unpickler):
                 np.copyto(array, view)
             target = devices[id(storage)]
             if target != "cpu":
-                tensor.data, tensor.device = get_backend(target).asarray(np.ascontiguousarray(array)), target
+                tensor._data, tensor.device = get_backend(target).asarray(np.ascontiguousarray(array)), target

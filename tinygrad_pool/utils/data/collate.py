@@ -62,7 +62,7 @@ def _stack(tensors):
     one numpy copy instead of an op per sample (the same result, the same dtype)."""
     simple = all(isinstance(t, Tensor) and t.device == "cpu" and not t.requires_grad and t.dtype == first.dtype
                  and t.shape == first.shape for first in tensors[:1] for t in tensors)
-    return from_numpy(np.stack([t.data for t in tensors])) if simple else stack(list(tensors))
+    return from_numpy(np.stack([t._data for t in tensors])) if simple else stack(list(tensors))
 
 def default_convert(data):
     """One sample with its numpy arrays and numpy scalars made Tensors; everything else as it is, containers

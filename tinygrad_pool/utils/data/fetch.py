@@ -36,7 +36,7 @@ def in_memory_source(dataset):
         for mapping in mappings:   # the outermost Subset first
             indices = mapping[indices]
         return indices
-    return tuple(t.data for t in dataset.tensors), rows
+    return tuple(t._data for t in dataset.tensors), rows
 
 def batch_indices(indices):
     """`indices` as an integer array where they are a non-empty list of ints, else None (the general way then

@@ -130,7 +130,7 @@ def normalize(tensor, mean, std, inplace=False):
     mean_t, std_t = (make_tensor(v.reshape(-1, 1, 1), device=tensor.device) for v in (mean, std))
     result = (tensor - mean_t) / std_t
     if inplace:
-        tensor.data = result.data
+        tensor._data = result._data
         return tensor
     return result
 
