@@ -248,7 +248,12 @@ def test_lp_pool_agrees_with_pytorch(config, data):
     nan_windows = np.isnan(ref.avg_pool(x.astype(np.float64), k, s, zero, ceil_mode, True))
     sign_of_nan = ref.avg_pool_backward(nan_windows * 1.0, x.shape, k, s, zero, ceil_mode, True) > 0
     differs = (norm_type == 1) & sign_of_nan | (norm_type == 0.5) & np.signbit(x) & ((x == 0) | np.isinf(x))
-    assert_close(x_grad, t_grad, tolerance, skip=reached | differs)
+    # A finite non-zero x whose chain-rule factor p * x ** (p - 1) overflows meets a total's factor that is
+    # subnormal or 0: inf times that is inf or NaN by how each pow rounds subnormals (PyTorch's vector pow flushes
+    # some to 0).
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        overflows = np.isfinite(x) & (x != 0) & ~np.isfinite(np.abs(x) ** x.dtype.type(norm_type - 1))
+    assert_close(x_grad, t_grad, tolerance, skip=reached | differs | overflows)
 
 # --- worked examples and the lp gradient at zero -----------------------------------------------------------------
 def test_special_value_examples():

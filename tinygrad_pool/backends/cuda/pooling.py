@@ -27,25 +27,32 @@ def _window(i, first, in_d, in_h, in_w, out_d, out_h, out_w):
     p, od, oh, ow = split_index(i, out_d, out_h, out_w)
     return od, oh, ow, first[0, od], first[1, oh], first[2, ow], p * in_d * in_h * in_w
 
+@cuda.jit(device=True, inline="always")
+def _box_max(x, base, in_h, in_w, d0, h0, w0, count_d, count_h, count_w, step_d, step_h, step_w):
+    """The max over a box of taps, from (d0, h0, w0), count_* taps apart by step_* per dim, and its index in the
+    plane: the first tap starts the scan, so integer inputs need no -inf."""
+    best_index = (d0 * in_h + h0) * in_w + w0
+    best = x[base + best_index]
+    for jd in range(count_d):
+        d = d0 + jd * step_d
+        for jh in range(count_h):
+            h = h0 + jh * step_h
+            for jw in range(count_w):
+                index = (d * in_h + h) * in_w + w0 + jw * step_w
+                v = x[base + index]
+                if max_wins(v, best):
+                    best = v
+                    best_index = index
+    return best, best_index
+
 @cuda.jit(cache=True)
 def _max_pool_kernel(x, in_d, in_h, in_w, first, count, step, out, with_indices, indices, out_d, out_h, out_w):
     i = cuda.grid(1)
     if i >= out.size:
         return
     od, oh, ow, d0, h0, w0, base = _window(i, first, in_d, in_h, in_w, out_d, out_h, out_w)
-    best_index = (d0 * in_h + h0) * in_w + w0
-    best = x[base + best_index]
-    for jd in range(count[0, od]):
-        d = d0 + jd * step[0]
-        for jh in range(count[1, oh]):
-            h = h0 + jh * step[1]
-            for jw in range(count[2, ow]):
-                w = w0 + jw * step[2]
-                index = (d * in_h + h) * in_w + w
-                v = x[base + index]
-                if max_wins(v, best):
-                    best = v
-                    best_index = index
+    best, best_index = _box_max(x, base, in_h, in_w, d0, h0, w0, count[0, od], count[1, oh], count[2, ow],
+                                step[0], step[1], step[2])
     out[i] = best
     if with_indices:
         indices[i] = best_index
@@ -59,18 +66,8 @@ def _fractional_max_pool_kernel(x, in_d, in_h, in_w, starts, kernel, out, with_i
     if i >= out.size:
         return
     p, od, oh, ow = split_index(i, out_d, out_h, out_w)
-    d0, h0, w0 = starts[p, 0, od], starts[p, 1, oh], starts[p, 2, ow]
-    base = p * in_d * in_h * in_w
-    best_index = (d0 * in_h + h0) * in_w + w0
-    best = x[base + best_index]
-    for d in range(d0, d0 + kernel[0]):
-        for h in range(h0, h0 + kernel[1]):
-            for w in range(w0, w0 + kernel[2]):
-                index = (d * in_h + h) * in_w + w
-                v = x[base + index]
-                if max_wins(v, best):
-                    best = v
-                    best_index = index
+    best, best_index = _box_max(x, p * in_d * in_h * in_w, in_h, in_w, starts[p, 0, od], starts[p, 1, oh],
+                                starts[p, 2, ow], kernel[0], kernel[1], kernel[2], 1, 1, 1)
     out[i] = best
     if with_indices:
         indices[i] = best_index
