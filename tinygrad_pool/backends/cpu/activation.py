@@ -3,14 +3,14 @@
 import numpy as np
 from numba import njit, prange
 
-from .compile import activation as _activation, activation_grad as _activation_grad
+from .compile import PARALLEL, activation as _activation, activation_grad as _activation_grad
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _forward(x, kind, a, b, out):
     for i in prange(x.size):
         out[i] = _activation(kind, x[i], a, b)
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _backward(g, x, kind, a, b, grad):
     for i in prange(x.size):
         grad[i] = g[i] * _activation_grad(kind, x[i], a, b)

@@ -16,6 +16,7 @@ import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS Numba will call)
 from numba import get_num_threads, njit, prange
 from threadpoolctl import ThreadpoolController
 
+from .compile import PARALLEL
 from .memory import keep_freed_memory
 
 def scipy_blas():
@@ -28,7 +29,7 @@ def scipy_blas():
 
 scipy_blas().limit(limits=1)
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _batched_matmul(a, b, out, threads):
     """out[i] = a[i] @ b[i]. Tasks are (batch entry, block of rows), at least one per thread, each one BLAS call."""
     batch, m = a.shape[0], a.shape[1]
@@ -40,7 +41,7 @@ def _batched_matmul(a, b, out, threads):
         if low < high:
             np.dot(a[i, low:high], b[i], out[i, low:high])
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _row_split_matmul(a, b, out, threads):
     """out = a @ b for a 2-d `a` stored by rows; `b` may be a transposed view (BLAS reads it as it lies)."""
     m = a.shape[0]

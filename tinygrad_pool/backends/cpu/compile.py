@@ -9,9 +9,19 @@ Numba's on-disk cache keys a kernel by its own source file only: after a change 
 kernels that call its formulas keep their cached code until their own files change, so clear the Numba cache
 (the `__pycache__` folders, or NUMBA_CACHE_DIR) when editing a formula.
 """
+import os
+
 from numba import njit
 
 from .. import scalar
+
+# TINYGRAD_POOL_SERIAL_KERNELS=1 compiles every parallel kernel with parallel=False, so that its prange loops run
+# as plain loops: NUMBA_BOUNDSCHECK=1 checks no index inside a parallel loop, and checks all of them then. Numba's
+# cache does not tell the two builds apart, so that mode keeps its own cache (NUMBA_CACHE_DIR).
+PARALLEL = os.environ.get("TINYGRAD_POOL_SERIAL_KERNELS") != "1"
+if not PARALLEL and not os.environ.get("NUMBA_CACHE_DIR"):
+    raise RuntimeError("TINYGRAD_POOL_SERIAL_KERNELS=1 needs NUMBA_CACHE_DIR set to a folder of its own: Numba's "
+                       "cache would mix the serial kernels with the parallel ones")
 
 def _inlined(formula):
     return njit(inline="always", cache=True)(formula)

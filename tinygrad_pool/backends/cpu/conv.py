@@ -38,7 +38,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import get_num_threads, njit, prange
 
-from .compile import split_index
+from .compile import PARALLEL, split_index
 from .direct import conv3x3_direct, conv3x3_direct_backward
 from .memory import keep_freed_memory
 from .winograd import all_finite, conv3x3, conv3x3_backward
@@ -188,7 +188,7 @@ def _worker_buffers(x, rows, out_channels, chunk, workers, span, wide, padded):
     samples = np.empty((workers, x.shape[1] * padded[0] * padded[1] * padded[2] if wide else 0), x.dtype)
     return cols, out_rows, samples
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _conv_forward(x, w, bias, groups, chunk, workers, kernel, stride, pad, dilation, out_shape, wide, padded,
                   column_of, out):
     """out (N, C_out, O) = the convolution of x (N, C, D, H, W) with w (C_out, C*K/G) plus bias (C_out, or
@@ -212,7 +212,7 @@ def _conv_forward(x, w, bias, groups, chunk, workers, kernel, stride, pad, dilat
                        part_out[g * per_group:(g + 1) * per_group])
             _rows_to_samples(part_out, bias, column_of, span, out[start:stop])
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, dilation, out_shape, wide, padded,
                    column_of, grad_x, grad_w_t):
     """grad_w_t[worker, g] (C*K/G, C_out/G) += columns_g @ grad_out_g^T over that worker's chunks (w's gradient,
@@ -320,7 +320,7 @@ def _reader(i, j, stride, pad, dilation, count):
     t = i + pad - j * dilation
     return t // stride if 0 <= t < count * stride and t % stride == 0 else -1
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _exact_outputs(x, w, bias, groups, kernel, stride, pad, dilation, out):
     """Each row out[n, o, od, oh] (along OW) that holds an inf or NaN, recomputed from the definition: the sum of
     x * w over the taps that fall inside x, in float64 from +0.0, plus the bias (when it has entries)."""
@@ -347,7 +347,7 @@ def _exact_outputs(x, w, bias, groups, kernel, stride, pad, dilation, out):
         for ow in range(ow_n):
             target[ow] = total[ow] + (float(bias[o]) if bias.size else 0.0)
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _exact_input_grad(w, grad_out, groups, kernel, stride, pad, dilation, grad_x):
     """Each row grad_x[n, c, d, h] (along W) that holds an inf or NaN, recomputed from the definition: the sum of
     grad_out * w over the (output, tap) pairs that read each input element, in float64."""
@@ -374,7 +374,7 @@ def _exact_input_grad(w, grad_out, groups, kernel, stride, pad, dilation, grad_x
         for i in range(width):
             target[i] = total[i]
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _exact_weight_grad(x, grad_out, groups, kernel, stride, pad, dilation, grad_w):
     """Each filter grad_w[o, c] that holds an inf or NaN, recomputed from the definition: the sum of grad_out * x
     over the samples and outputs whose tap reads inside x, in float64."""

@@ -27,6 +27,8 @@ definition has no term at all; conv.py recomputes those values when a weight is 
 import numpy as np
 from numba import get_num_threads, njit, prange
 
+from .compile import PARALLEL
+
 FASTMATH = {"contract"}   # fused multiply-adds, as BLAS and PyTorch's kernels use
 
 @njit(cache=True)
@@ -82,7 +84,7 @@ def _taps(shifted, w, w_start, first, out):
         else:
             out[k] += s
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _conv_shifted(x, w, bias, pad_h, pad_w, workers, out):
     """out (N, C_out, OH, OW) = the 3x3 stride-1 convolution of x (N, C, H, W) padded by (pad_h, pad_w) before
     (and as out's shape implies after), in the shifted layout. One worker per core takes every workers-th sample."""
@@ -132,7 +134,7 @@ def _tap_products(shifted, g, grad_w):
     grad_w[2, 1] += t7
     grad_w[2, 2] += t8
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _weight_grad_shifted(x, grad_out, pad_h, pad_w, workers, parts):
     """parts[worker] (C_out, C, 3, 3) = the weight gradient summed over that worker's samples (shifted layout)."""
     n_samples, channels = x.shape[0], x.shape[1]
@@ -167,7 +169,7 @@ def _copy_sample(x, n, pad_h, pad_w, row, padded):
             for j in range(x.shape[3]):
                 target[j] = source[j]
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _conv_wide(x, w, bias, pad_h, pad_w, workers, out):
     """_conv_shifted's result, computed in the wide layout."""
     n_samples, channels = x.shape[0], x.shape[1]

@@ -8,19 +8,19 @@ gradient).
 import numpy as np
 from numba import njit, prange
 
-from .compile import uniform_hash
+from .compile import PARALLEL, uniform_hash
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _dropout(x, key, p, scale, out):
     for i in prange(x.size):
         out[i] = x[i] * scale if uniform_hash(key, i) >= p else 0
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _relu(x, out):
     for i in prange(x.size):
         out[i] = 0 if x[i] <= 0 else x[i]   # NaN passes through, as in PyTorch
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _relu_backward(g, out, grad):
     for i in prange(g.size):
         grad[i] = 0 if out[i] <= 0 else g[i]   # NaN lets the gradient through, as in PyTorch

@@ -16,6 +16,7 @@ pairwise formula. Means and variances are float64 arrays; weights and biases hav
 import numpy as np
 from numba import config, get_thread_id, njit, prange
 
+from .compile import PARALLEL
 from .memory import keep_freed_memory
 
 CHUNK = 2048
@@ -101,7 +102,7 @@ def _moments(x, st, runs, over_batch, groups):
     return (mu, m2 / count) if count else (np.nan, np.nan)
 
 # --- the kernels: one task per statistic -------------------------------------------------------------------
-@njit(parallel=True, **_EXACT)
+@njit(parallel=PARALLEL, **_EXACT)
 def _forward(x, weight, bias, eps, over_batch, groups, per_position, with_statistics, mean, var, out):
     """out = (x - mean) * rstd * weight + bias, weight and bias per channel or per position; mean and var are
     computed first unless with_statistics."""
@@ -118,7 +119,7 @@ def _forward(x, weight, bias, eps, over_batch, groups, per_position, with_statis
             else:
                 _scale_shift(x[n, c], m, rstd * weight[c], bias[c], out[n, c])
 
-@njit(parallel=True, **_EXACT)
+@njit(parallel=PARALLEL, **_EXACT)
 def _backward(x, g, mean, var, eps, weight, over_batch, groups, per_position, batch_statistics, need_input, sum_g,
               sum_gx, grad):
     """The sums of g and g * x_hat for the weight's and bias's gradients: per channel, sum_g and sum_gx (N, C) get

@@ -7,7 +7,9 @@ by plane, so no two threads write one element."""
 import numpy as np
 from numba import njit, prange
 
-@njit(parallel=True, cache=True)
+from .compile import PARALLEL
+
+@njit(parallel=PARALLEL, cache=True)
 def _gather(x, from_d, from_h, from_w, left, out):
     """Each row: its interior (W elements from `left` on) in one contiguous copy, the padding by the table."""
     width = x.shape[3]
@@ -21,7 +23,7 @@ def _gather(x, from_d, from_h, from_w, left, out):
                 for w in range(left + width, out.shape[3]):
                     target[w] = source[from_w[w]]
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _scatter_add(g, from_d, from_h, from_w, grad_x):
     for p in prange(g.shape[0]):
         grad_x[p] = 0
@@ -31,7 +33,7 @@ def _scatter_add(g, from_d, from_h, from_w, grad_x):
                 for w in range(g.shape[3]):
                     target[from_w[w]] += source[w]
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _constant(x, value, before, out):
     """out (P, OD, OH, OW): x (P, D, H, W) at offset `before` (3 ints), `value` around it."""
     depth, height, width = x.shape[1], x.shape[2], x.shape[3]

@@ -28,7 +28,7 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import overload
 
-from .compile import max_wins
+from .compile import PARALLEL, max_wins
 from .memory import keep_freed_memory
 
 def _part(buffer, key):
@@ -137,7 +137,7 @@ def _padded(width):
     row, or the spare tail of the buffer, and are never copied out."""
     return -(-width // 16) * 16
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _max_pool_kernel(x, first, count, step, run_start, run_stop, run_stride, run_kernel, run_shift, out, indices):
     """The max over each window, separably: the W-window maxima of every input row (`across`, rows of out_w
     one after another), then the elementwise max of the `across` rows that each (D, H)-window spans, a NaN
@@ -188,7 +188,7 @@ def _max_pool_kernel(x, first, count, step, run_start, run_stop, run_stride, run
                         offsets[ow] = found[ow]
 
 # --- average pooling: the W pass, then sums over the (D, H)-window's rows ----------------------------------------
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _avg_pool_kernel(x, first, count, run_start, run_stop, run_stride, run_kernel, run_shift, factor, out):
     """Window sums, separably: the W-window sums of every input row (`across`), then the sum of the `across`
     rows each (D, H)-window spans, divided by the product of the three per-dim divisor factors."""
@@ -212,7 +212,7 @@ def _avg_pool_kernel(x, first, count, run_start, run_stop, run_stride, run_kerne
                 for ow in range(out_w):
                     averages[ow] = total[ow] / (divisor * factor[2, ow])
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _fractional_max_pool_kernel(x, starts, kernel, out, indices):
     """The max over each window of a plane's own start table: output (od, oh, ow) of plane p reads the kernel box
     from (starts[p, 0, od], starts[p, 1, oh], starts[p, 2, ow]), in (d, h, w) order, keeping the first maximum
@@ -239,7 +239,7 @@ def _fractional_max_pool_kernel(x, starts, kernel, out, indices):
                     if indices is not None:
                         indices[p, od, oh, ow] = best_at
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _max_pool_backward_kernel(grad_out, indices, grad_in):
     """grad_in[plane, index] += grad_out: overlapping windows that chose the same input add up. Each plane is
     zeroed just before its scatter, while it is in cache (zeroing the whole array first costs a pass over memory)."""
@@ -250,7 +250,7 @@ def _max_pool_backward_kernel(grad_out, indices, grad_in):
         for o in range(grad_out.shape[1]):
             plane[indices[p, o]] += grad_out[p, o]
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _avg_pool_backward_kernel(grad_out, factor, cover_first, cover_count, grad_in):
     """The adjoint of _avg_pool_kernel, as gathers over the outputs covering each input (no zero fill, no
     read-modify-write): `across` (D, H, OW) sums the shares grad_out / divisor of the (D, H)-windows covering each

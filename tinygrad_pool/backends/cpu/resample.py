@@ -11,6 +11,7 @@ kernel, the backward with the transposed tables.
 import numpy as np
 from numba import njit, prange
 
+from .compile import PARALLEL
 from .memory import keep_freed_memory
 
 @njit(cache=True)
@@ -72,7 +73,7 @@ def _combine_rows(src, dst, first, count, index, weight):
                 for b in range(len(out)):
                     out[b] += w * row[b]
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _resample_kernel(x, passes, first, count, index, weight, uniform, out):
     """Each plane through the passes along the dims `passes` lists, in that order; intermediate planes are
     scratch, the last pass writes the output."""

@@ -3,9 +3,10 @@ thread (each channel reads and writes its own rows of the columns and its own pl
 import numpy as np
 from numba import njit, prange
 
+from .compile import PARALLEL
 from .conv import _im2col
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _by_channel(x, kernel, stride, pad, dilation, out_shape, cols, adjoint):
     taps = kernel[0] * kernel[1] * kernel[2]
     for c in prange(x.shape[1]):

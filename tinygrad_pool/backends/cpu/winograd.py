@@ -33,6 +33,8 @@ algorithm, is relative to the magnitudes of its tile's inputs and of the whole f
 import numpy as np
 from numba import get_num_threads, njit, prange
 
+from .compile import PARALLEL
+
 @njit(cache=True)
 def all_finite(a):
     """Whether every entry of the contiguous array `a` is finite, as a count that vectorises."""
@@ -177,7 +179,7 @@ def _block_arrays(tiles, channels, out_channels, dtype):
     rows = _skewed_rows(tiles, channels, out_channels, np.empty(0, dtype).itemsize)
     return np.empty((16, rows, channels), dtype), np.empty((16, rows, out_channels), dtype)
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _winograd_conv(x, ut, bias, pad_h, pad_w, workers, out, finite):
     """out (N, C_out, OH, OW) = the 3x3 stride-1 convolution of x (N, C, H, W) padded by (pad_h, pad_w), for
     ut[k] = U[k]^T (C, C_out); finite[worker] = whether all that worker wrote is finite. One worker per core takes
@@ -256,7 +258,7 @@ def _input_transform_adjoint(dv, tiles_h, tiles_w, grad_padded):
                     r2[c] += e1[c] + e2[c] - e0[c]
                     r3[c] -= e3[c]
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _winograd_backward(x, u, grad_out, pad_h, pad_w, workers, s_parts, grad_x, finite):
     """Both gradients in one pass over the batch, sharing each block's gradient transform dM[k] = (A dY A^T)[k]:
     s_parts[worker, k] (C_out, C) = sum over that worker's samples and tiles of dM[k]^T V[k], the gradient of the
