@@ -49,7 +49,8 @@ def forward_and_backward(op, x, framework, device="cpu"):
 
 def compare_rows(rows, rounds=3):
     """Print ours vs PyTorch for rows of (name, input shape, our op, torch's op): forward and forward+backward,
-    each side's best over `rounds` alternating rounds of best-of-5, float32 on the CPU, in this process."""
+    each side's best over `rounds` alternating rounds of best-of-5, float32 on the CPU, in this process. Returns
+    the seconds per row as (ours fwd, ours f+b, torch fwd, torch f+b), NaN for torch when it is missing."""
     import math
 
     import numpy as np
@@ -65,6 +66,7 @@ def compare_rows(rows, rounds=3):
     print(f"{'row':<22} {'shape':<18} {'ours fwd':>9} {'torch fwd':>10} {'ratio':>6} {'ours f+b':>9} "
           f"{'torch f+b':>10} {'ratio':>6}")
     rng = np.random.default_rng(0)
+    results = []
     for name, shape, ours_op, torch_op in rows:
         x = rng.standard_normal(shape, np.float32)
         ours, theirs = [], []
@@ -76,4 +78,6 @@ def compare_rows(rows, rounds=3):
         t_fwd, t_fwd_bwd = (min(t[i] for t in theirs) for i in (0, 1))
         print(f"{name:<22} {str(shape):<18} {fwd * 1e3:>7.2f}ms {t_fwd * 1e3:>8.2f}ms {t_fwd / fwd:>6.2f} "
               f"{fwd_bwd * 1e3:>7.2f}ms {t_fwd_bwd * 1e3:>8.2f}ms {t_fwd_bwd / fwd_bwd:>6.2f}")
+        results.append((fwd, fwd_bwd, t_fwd, t_fwd_bwd))
     print("\nratio = PyTorch time / our time (above 1: we are faster)")
+    return results
