@@ -61,12 +61,21 @@ ACTIVATIONS = {
     "prelu": (lambda x: F.prelu(x, tp.tensor([0.3], dtype=x.dtype, device=x.device)),
               lambda t, x: t.nn.functional.prelu(x, t.tensor([0.3], dtype=x.dtype)),
               lambda v: v if v > 0 else 0.3 * v),
+    "threshold": (lambda x: F.threshold(x, 0.6, -2.5), lambda t, x: t.nn.functional.threshold(x, 0.6, -2.5),
+                  lambda v: -2.5 if v <= 0.6 else v),
+    "hardshrink": (lambda x: F.hardshrink(x, 0.5), lambda t, x: t.nn.functional.hardshrink(x, 0.5),
+                   lambda v: 0.0 if -0.5 <= v <= 0.5 else v),
+    "softshrink": (lambda x: F.softshrink(x, 0.5), lambda t, x: t.nn.functional.softshrink(x, 0.5),
+                   lambda v: v - 0.5 if v > 0.5 else (v + 0.5 if v < -0.5 else 0.0)),
+    "tanhshrink": (F.tanhshrink, lambda t, x: t.nn.functional.tanhshrink(x), lambda v: v - math.tanh(v)),
+    "rrelu_eval": (lambda x: F.rrelu(x, 0.1, 0.3), lambda t, x: t.nn.functional.rrelu(x, 0.1, 0.3),
+                   lambda v: v if v > 0 else 0.2 * v),
 }
 
 # PyTorch's gradient at NaN follows the scalar formula in its scalar loop, but not in its vector loop, so there it
 # depends on the tensor's length; ours is the scalar formula's (test_the_gradient_at_nan_is_the_scalar_formulas).
 NAN_GRADIENT_VARIES_IN_PYTORCH = {"elu": 1.0, "celu": 1.0, "selu": SELU_SCALE, "hardswish": 1.0, "hardtanh": 1.0,
-                                  "relu6": 1.0}
+                                  "relu6": 1.0, "hardshrink": 1.0, "softshrink": 1.0}
 
 SPECIAL = [math.inf, -math.inf, math.nan, -0.0, 0.0, 3e38, -3e38, 1e-45, -3.0, 3.0, 6.0, -0.5, 2.0, 2.5]
 values = st.lists(st.one_of(st.sampled_from(SPECIAL), st.floats(-30, 30, allow_nan=False)), min_size=1, max_size=8)
@@ -200,6 +209,31 @@ BAD = {
     "GELU with approximate 'fast'": (lambda: nn.GELU("fast")(tp.ones(2)), ValueError, "approximate='fast'"),
     "PReLU with 0 parameters": (lambda: nn.PReLU(0), ValueError, "num_parameters=0 must be at least 1"),
     "Softmax2d of a 2-d input": (lambda: nn.Softmax2d()(tp.ones(2, 3)), ValueError, "3-d (C, H, W)"),
+    "threshold with a string threshold": (lambda: F.threshold(tp.ones(2), "a", 1.0), TypeError,
+                                          "threshold must be a number, got 'a'"),
+    "threshold_ with a None value": (lambda: F.threshold_(tp.ones(2), 0.5, None), TypeError,
+                                     "value must be a number, got None"),
+    "softshrink with lambd -1": (lambda: F.softshrink(tp.ones(2), -1.0), ValueError, "lambd=-1.0 must be at least 0"),
+    "hardshrink of int64": (lambda: F.hardshrink(tp.tensor([1, 2])), TypeError, "float32 or float64, got int64"),
+    "glu of an odd dim": (lambda: F.glu(tp.ones(2, 3), 1), ValueError, "dim 1 of input (2, 3) has size 3"),
+    "glu of a 0-d input": (lambda: F.glu(tp.tensor(1.0)), ValueError, "0-d input has no dim to split"),
+    "glu with dim 2 of a 2-d input": (lambda: F.glu(tp.ones(2, 4), 2), IndexError, "dim=2 is out of range"),
+    "rrelu with lower above upper": (lambda: F.rrelu(tp.ones(3), 0.5, 0.2, True), ValueError,
+                                     "lower=0.5 must not be greater than upper=0.2"),
+    "rrelu with training 1": (lambda: F.rrelu(tp.ones(3), training=1), TypeError, "training must be True or False"),
+    "softmin of int64": (lambda: F.softmin(tp.tensor([1, 2]), 0), TypeError, "floating-point tensor"),
+    "relu_ of a leaf that requires grad": (lambda: F.relu_(tp.ones(2, requires_grad=True)), RuntimeError,
+                                           "leaf tensor that requires grad"),
+    "elu_ of a list": (lambda: F.elu_([1.0]), TypeError, "elu_: self must be a Tensor"),
+    "alpha_dropout with p 1.5": (lambda: F.alpha_dropout(tp.ones(2), 1.5, True), ValueError,
+                                 "p=1.5 must lie in [0, 1]"),
+    "feature_alpha_dropout of a 1-d input": (lambda: F.feature_alpha_dropout(tp.ones(4), 0.5, True), ValueError,
+                                             "channel dim"),
+    "Threshold without a value": (lambda: nn.Threshold(0.1), TypeError, "value"),
+    "Hardshrink with a string lambd": (lambda: nn.Hardshrink("a"), TypeError, "lambd must be a number"),
+    "GLU with a float dim": (lambda: nn.GLU(1.0), TypeError, "dim must be an int"),
+    "RReLU with inplace 'no'": (lambda: nn.RReLU(inplace="no"), TypeError, "inplace must be True or False"),
+    "AlphaDropout with p -0.5": (lambda: nn.AlphaDropout(-0.5), ValueError, "p=-0.5 must lie in [0, 1]"),
 }
 
 @pytest.mark.parametrize("case", BAD)
@@ -210,3 +244,169 @@ def test_bad_arguments_are_named(case):
 def test_a_large_input_runs_in_parallel_and_matches_a_small_one():
     x = tp.randn(64, 1000)
     np.testing.assert_allclose(F.gelu(x).numpy()[:2], F.gelu(x[:2]).numpy(), rtol=0, atol=0)
+
+# --- rrelu in training, glu, softmin, the in-place forms, alpha dropout, the new modules ------------------------
+@given(data=st.lists(st.floats(-30, 30, allow_nan=False), min_size=1, max_size=12), seed=st.integers(0, 2**31))
+def test_rrelu_draws_one_slope_per_element_from_the_library_generator(data, seed):
+    x = np.array(data)
+    tp.manual_seed(seed)
+    a = Tensor(x, requires_grad=True)
+    out = F.rrelu(a, 0.1, 0.4, training=True)
+    out.sum().backward()
+    tp.manual_seed(seed)
+    slopes = tp.seeding.generator().uniform(0.1, 0.4, x.shape)
+    expected = [v * s if v <= 0 else v for v, s in zip(x, slopes)]
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(a.grad.numpy(), [s if v <= 0 else 1.0 for v, s in zip(x, slopes)], rtol=1e-12)
+    assert np.all((slopes >= 0.1) & (slopes <= 0.4))
+
+def test_rrelu_gradient_with_fixed_slopes_matches_finite_differences():
+    x = Tensor(np.array([-2.3, -0.7, 0.4, 1.9]), requires_grad=True)
+    seeded = lambda a: (tp.manual_seed(11), F.rrelu(a, 0.2, 0.3, training=True))[1]   # noqa: E731
+    assert gradcheck(seeded, [x])
+
+def test_rrelu_module_draws_in_training_only():
+    module = nn.RReLU(0.1, 0.3)
+    x = tp.tensor([-1.0, -2.0, 3.0])
+    np.testing.assert_allclose(module.eval()(x).numpy(), [-0.2, -0.4, 3.0], rtol=1e-6)
+    slopes = module.train()(x).numpy()[:2] / x.numpy()[:2]
+    assert np.all((slopes >= 0.1) & (slopes <= 0.3))
+
+def _glu_reference(x, dim):
+    x = np.moveaxis(x, dim, -1)
+    half = x.shape[-1] // 2
+    out = np.empty(x.shape[:-1] + (half,))
+    for index in np.ndindex(*out.shape):
+        a, b = x[index[:-1] + (index[-1],)], x[index[:-1] + (index[-1] + half,)]
+        out[index] = a / (1 + math.exp(-b))
+    return np.moveaxis(out, -1, dim)
+
+@given(shape=st.sampled_from([(4,), (2, 6), (3, 2, 4)]), seed=st.integers(0, 2**31))
+def test_glu_and_softmin_match_plain_loops(shape, seed):
+    x = np.random.default_rng(seed).normal(size=shape) * 3
+    dim = len(shape) - 1
+    np.testing.assert_allclose(F.glu(Tensor(x), dim).numpy(), _glu_reference(x, dim), rtol=1e-12)
+    flat = x.reshape(-1, shape[-1])
+    expected = np.array([[math.exp(-v) / sum(math.exp(-w) for w in row) for v in row] for row in flat])
+    np.testing.assert_allclose(F.softmin(Tensor(x), dim).numpy(), expected.reshape(shape), rtol=1e-12)
+
+def test_glu_and_softmin_pass_gradcheck_and_match_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(3).normal(size=(3, 4))
+    assert gradcheck(lambda a: F.glu(a, 1), [Tensor(x, requires_grad=True)])
+    assert gradcheck(lambda a: F.glu(a, 0), [Tensor(x[:2], requires_grad=True)])
+    assert gradcheck(lambda a: F.softmin(a, 1), [Tensor(x, requires_grad=True)])
+    np.testing.assert_allclose(F.glu(Tensor(x)).numpy(), torch.nn.functional.glu(torch.tensor(x)).numpy())
+    np.testing.assert_allclose(F.softmin(Tensor(x), 0).numpy(), torch.nn.functional.softmin(torch.tensor(x), 0))
+    out = F.softmin(tp.tensor(x.astype(np.float32)), 1, dtype=tp.float64)
+    assert out.dtype == np.float64
+
+INPLACE = {   # name: (our in-place call, the out-of-place function it writes back, torch's in-place call)
+    "relu_": (F.relu_, F.relu, lambda t, x: t.nn.functional.relu_(x)),
+    "elu_": (lambda x: F.elu_(x, 0.5), lambda x: F.elu(x, 0.5), lambda t, x: t.nn.functional.elu_(x, 0.5)),
+    "leaky_relu_": (lambda x: F.leaky_relu_(x, 0.2), lambda x: F.leaky_relu(x, 0.2),
+                    lambda t, x: t.nn.functional.leaky_relu_(x, 0.2)),
+    "hardtanh_": (lambda x: F.hardtanh_(x, -0.5, 0.5), lambda x: F.hardtanh(x, -0.5, 0.5),
+                  lambda t, x: t.nn.functional.hardtanh_(x, -0.5, 0.5)),
+    "selu_": (F.selu_, F.selu, lambda t, x: t.nn.functional.selu_(x)),
+    "celu_": (lambda x: F.celu_(x, 2.0), lambda x: F.celu(x, 2.0), lambda t, x: t.nn.functional.celu_(x, 2.0)),
+    "rrelu_": (lambda x: F.rrelu_(x, 0.1, 0.3), lambda x: F.rrelu(x, 0.1, 0.3),
+               lambda t, x: t.nn.functional.rrelu_(x, 0.1, 0.3)),
+    "threshold_": (lambda x: F.threshold_(x, 0.1, 9.0), lambda x: F.threshold(x, 0.1, 9.0),
+                   lambda t, x: t.nn.functional.threshold_(x, 0.1, 9.0)),
+}
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_forms_write_into_their_input(name, device):
+    ours, out_of_place, _ = INPLACE[name]
+    x = np.array([-2.0, -0.3, 0.0, 0.7, 3.0], np.float32)
+    a = Tensor(x, device=device)
+    view = a[1:]
+    assert ours(a) is a
+    np.testing.assert_allclose(a.numpy(), out_of_place(Tensor(x, device=device)).numpy(), rtol=1e-6)
+    if device == "cpu":   # a CPU view shares the storage (docs/semantics.md)
+        np.testing.assert_array_equal(view.numpy(), a.numpy()[1:])
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_forms_keep_the_tape_and_match_pytorch(name):
+    torch = pytest.importorskip("torch")
+    ours, _, theirs = INPLACE[name]
+    x = np.array([-2.0, -0.3, 0.2, 0.7, 3.0])
+    assert gradcheck(lambda a: ours(a * 1.0), [Tensor(x, requires_grad=True)])
+    a = Tensor(x, requires_grad=True)
+    out = ours(a * 2.0)
+    out.backward(tp.ones(5, dtype=tp.float64))
+    t = torch.tensor(x, requires_grad=True)
+    expected = theirs(torch, t * 2.0)
+    expected.backward(torch.ones(5, dtype=torch.float64))
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+
+def test_threshold_of_integers_keeps_their_dtype():
+    out = F.threshold(tp.tensor([1, 2, 3]), 1, 0.7)
+    assert out.dtype == np.int64 and out.tolist() == [0, 2, 3]
+
+SATURATION = 1.7580993408473766   # -selu(-inf)
+
+def _alpha_reference(x, keep, p):
+    """Each element by the formula of self-normalising dropout, one at a time."""
+    a = ((1 - p) * (1 + p * SATURATION ** 2)) ** -0.5
+    out = np.empty(x.shape)
+    for index, v in np.ndenumerate(x):
+        out[index] = a * (v if keep[index] else -SATURATION) + a * SATURATION * p
+    return out
+
+@given(seed=st.integers(0, 2**31), p=st.sampled_from([0.1, 0.5, 0.8]), feature=st.booleans())
+@settings(max_examples=20)
+def test_alpha_dropout_matches_the_formula_with_the_generators_mask(seed, p, feature):
+    x = np.random.default_rng(seed).normal(size=(3, 4, 5))
+    tp.manual_seed(seed)
+    function = F.feature_alpha_dropout if feature else F.alpha_dropout
+    out = function(Tensor(x), p, training=True).numpy()
+    tp.manual_seed(seed)
+    keep = tp.seeding.generator().random((3, 4, 1) if feature else x.shape) >= p
+    np.testing.assert_allclose(out, _alpha_reference(x, np.broadcast_to(keep, x.shape), p), rtol=1e-12)
+
+def test_alpha_dropout_keeps_mean_and_variance_and_its_values_match_pytorch():
+    torch = pytest.importorskip("torch")
+    tp.manual_seed(0)
+    x = tp.randn(200000, dtype=tp.float64)
+    out = F.alpha_dropout(x, 0.3, training=True).numpy()
+    assert abs(out.mean()) < 0.01 and abs(out.std() - 1) < 0.01
+    ours = np.unique(F.alpha_dropout(tp.ones(1000, dtype=tp.float64), 0.3, training=True).numpy())
+    theirs = np.unique(torch.nn.functional.alpha_dropout(torch.ones(1000, dtype=torch.float64), 0.3, True).numpy())
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    x = tp.ones(2, 3, 4)
+    assert F.alpha_dropout(x, 0.5) is x and F.feature_alpha_dropout(x, 0.5) is x   # off unless training=True
+    assert F.alpha_dropout(x, 1.0, training=True).tolist() == (x * 0).tolist()
+    channels = F.feature_alpha_dropout(x, 0.5, training=True).numpy()
+    assert np.all(channels == channels[:, :, :1])
+
+def test_alpha_dropout_gradient_is_the_scale_of_the_kept_elements():
+    x = Tensor(np.random.default_rng(2).normal(size=(4, 5)), requires_grad=True)
+    assert gradcheck(lambda a: (tp.manual_seed(5), F.alpha_dropout(a, 0.4, training=True))[1], [x])
+
+def test_new_modules_match_their_functions_and_pytorchs_reprs():
+    x = tp.randn(2, 4, 3)
+    reprs = {nn.Threshold(0.1, 20.0): "Threshold(threshold=0.1, value=20.0)",
+             nn.Threshold(0.1, 20, True): "Threshold(threshold=0.1, value=20, inplace=True)",
+             nn.Softmin(): "Softmin(dim=None)", nn.Softmin(1): "Softmin(dim=1)", nn.GLU(): "GLU(dim=-1)",
+             nn.Hardshrink(): "Hardshrink(0.5)", nn.Softshrink(0.3): "Softshrink(0.3)", nn.Tanhshrink(): "Tanhshrink()",
+             nn.RReLU(): "RReLU(lower=0.125, upper=0.3333333333333333)",
+             nn.RReLU(0.1, 0.3, True): "RReLU(lower=0.1, upper=0.3, inplace=True)",
+             nn.AlphaDropout(): "AlphaDropout(p=0.5, inplace=False)",
+             nn.FeatureAlphaDropout(0.2): "FeatureAlphaDropout(p=0.2, inplace=False)"}
+    for module, text in reprs.items():
+        assert repr(module) == text
+    for module, function in ((nn.Threshold(0.1, 2.0), lambda t: F.threshold(t, 0.1, 2.0)),
+                             (nn.Softmin(1), lambda t: F.softmin(t, 1)), (nn.GLU(1), lambda t: F.glu(t, 1)),
+                             (nn.Hardshrink(0.2), lambda t: F.hardshrink(t, 0.2)),
+                             (nn.Softshrink(0.2), lambda t: F.softshrink(t, 0.2)), (nn.Tanhshrink(), F.tanhshrink),
+                             (nn.RReLU().eval(), F.rrelu)):
+        np.testing.assert_array_equal(module(x).numpy(), function(x).numpy())
+    dropout = nn.AlphaDropout(0.5)
+    assert dropout.eval()(x) is x
+    tp.manual_seed(1)
+    trained = dropout.train()(x).numpy()
+    tp.manual_seed(1)
+    np.testing.assert_array_equal(trained, F.alpha_dropout(x, 0.5, training=True).numpy())

@@ -81,3 +81,13 @@ def test_a_missing_backward_kernel_names_op_and_device():
     y = HalfKnown.apply(tp.ones(2, requires_grad=True)).sum()
     with pytest.raises(MissingKernel, match=r"HalfKnown backward on cpu: .*'frobnicate_backward'"):
         y.backward()
+
+@pytest.mark.parametrize("path", sorted((BACKENDS_DIR / "cpu").glob("*.py")), ids=lambda p: p.name)
+def test_every_parallel_cpu_kernel_follows_the_serial_switch(path):
+    """A kernel written parallel=True would skip the serial, bounds-checked pass (compile.PARALLEL)."""
+    source = path.read_text()
+    assert "parallel=True" not in source, f"{path.name}: write @njit(parallel=PARALLEL, cache=True)"
+    for decorator in ("@njit(", "@cuda.jit("):
+        for line in source.splitlines():
+            if line.lstrip().startswith(decorator) and "inline=" not in line:
+                assert "cache=True" in line or "**" in line, f"{path.name}: {line.strip()} lacks cache=True"

@@ -144,11 +144,7 @@ def test_first_step_in_float32_matches_torch(name, monkeypatch):
     np.testing.assert_allclose(ours.train_steps(as_built(our_models), data, 1),
                                theirs.train_steps(as_built(their_models), data, 1), rtol=1e-5)
 
-@pytest.mark.parametrize("name", [
-    pytest.param("lenet5", marks=pytest.mark.xfail(strict=True, reason="needs torch.rand(size=...)")),
-    "nin",
-    "vgg_block",
-    "resnet_block", "dcgan", "vae", "super_resolution"])
+@pytest.mark.parametrize("name", NAMES)
 def test_program_runs_as_a_script(name, monkeypatch, capsys):
     monkeypatch.delenv(SWITCH, raising=False)
     runpy.run_path(str(PROGRAMS / f"{name}.py"), run_name="__main__")
@@ -165,8 +161,6 @@ def test_lenet5_counts_correct_predictions():
     net, data = program.build(), program.fake_data(2)
     assert program.evaluate_accuracy(net, data) == (program.predict(net, data[0]).argmax(1) == data[1]).mean()
 
-@pytest.mark.xfail(strict=True, reason="needs torch.rand(size=...): rand(size=(1, 1, 28, 28), dtype=torch.float32) "
-                   "raises TypeError: rand() got an unexpected keyword argument 'size'")
 def test_lenet5_prints_layer_shapes():
     program = load_program("lenet5", "ours")
     shapes = program.layer_shapes(program.build())
@@ -198,8 +192,6 @@ def test_vgg_block_counts_correct_predictions_as_the_tutorial_does():
     expected = 100 * (program.predict(model, data[0]).argmax(1) == data[1]).mean()
     assert program.accuracy(model, data) == pytest.approx(expected)
 
-@pytest.mark.xfail(strict=True, reason="needs torch.nn.utils.clip_grad_norm_: AttributeError: module "
-                   "'tinygrad_pool.nn' has no attribute 'utils'")
 def test_vgg_block_clips_gradients_as_in_torch():
     if torch_installed():
         train_both("vgg_block", steps=4, build_options=dict(dropout=0.0), train_options=dict(clip=0.5))
@@ -229,8 +221,6 @@ def test_resnet_block_checkpoint_loads_in_both(tmp_path):
         np.testing.assert_allclose(theirs.predict(their_net, images), program.predict(net, images), rtol=1e-5,
                                    atol=1e-6)
 
-@pytest.mark.xfail(strict=True, reason="needs Optimizer.state_dict and load_state_dict: AttributeError: 'Adam' "
-                   "object has no attribute 'state_dict'")
 def test_resnet_block_resumes_from_a_checkpoint(tmp_path):
     """Two steps, a checkpoint with the optimizer's state, two more steps from the checkpoint: the same losses as
     four steps in one go."""
@@ -247,7 +237,6 @@ def test_resnet_block_resumes_from_a_checkpoint(tmp_path):
     second = program.train_steps(net, data, 2, optimizer=optimizer)
     np.testing.assert_allclose(first + second, expected, rtol=1e-6)
 
-@pytest.mark.xfail(strict=True, reason="needs torch.optim.lr_scheduler.CosineAnnealingLR: AttributeError")
 def test_resnet_block_cosine_schedule_as_in_torch():
     if torch_installed():
         train_both("resnet_block", steps=4, train_options=dict(cosine_steps=4))
@@ -276,8 +265,6 @@ def test_dcgan_initialises_and_saves(tmp_path):
     fresh.load_state_dict(tp.load(tmp_path / "netD_epoch_0.pth"))
     np.testing.assert_array_equal(fresh.main[0].weight.numpy(), weight)
 
-@pytest.mark.xfail(strict=True, reason="needs Tensor.data to be a Tensor: m.weight.data.normal_(0.0, 0.02) raises "
-                   "AttributeError: 'numpy.ndarray' object has no attribute 'normal_'")
 def test_dcgan_initialises_through_data():
     program = load_program("dcgan", "ours")
     netG, netD = program.build(init=program.weights_init_data)

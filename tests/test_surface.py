@@ -558,3 +558,345 @@ def test_size_against_pytorch():
     ours, theirs = tp.zeros(1, 84).shape, torch.zeros(1, 84).shape
     assert repr(ours).replace("tinygrad_pool", "torch") == repr(theirs)
     assert ours == theirs and ours.numel() == theirs.numel() and ours[1:] == theirs[1:]
+
+# --- the top-level namespace: aliases, grad modes, threads, legacy types, dtypes, printing, version -------------
+ALIASES = {   # name: the call it must equal
+    "add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y, "div": lambda x, y: x / y,
+    "true_divide": lambda x, y: x / y, "subtract": lambda x, y: x - y, "multiply": lambda x, y: x * y,
+    "divide": lambda x, y: x / y, "floor_divide": lambda x, y: x // y, "remainder": lambda x, y: x % y,
+    "eq": lambda x, y: x == y, "ne": lambda x, y: x != y, "lt": lambda x, y: x < y, "le": lambda x, y: x <= y,
+    "gt": lambda x, y: x > y, "ge": lambda x, y: x >= y, "maximum": lambda x, y: x.maximum(y),
+}
+
+@pytest.mark.parametrize("name", ALIASES)
+@given(data=st.data())
+def test_top_level_aliases_are_the_operators(device, name, data):
+    dtype = data.draw(FLOATS)
+    pair = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_side=0, max_side=3, max_dims=2))
+    a = data.draw(floats(pair.input_shapes[0], dtype))
+    b = data.draw(floats(pair.input_shapes[1], dtype))
+    x, y = Tensor(a, device=device), Tensor(b, device=device)
+    with np.errstate(all="ignore"):
+        same(getattr(tp, name)(x, y), ALIASES[name](x, y).numpy())
+
+def test_top_level_aliases_of_unary_and_other_ops(device):
+    x = tp.tensor([[1.0, -2.0], [0.0, 4.0]], device=device)
+    same(tp.neg(x), (-x).numpy())
+    same(tp.negative(x), (-x).numpy())
+    same(tp.clone(x), x.numpy())
+    same(tp.softmax(x, 1), x.softmax(1).numpy())
+    same(tp.log_softmax(x, 0), x.log_softmax(0).numpy())
+    same(tp.logical_not(x), (x == 0).numpy())
+    assert tp.allclose(x, x.clone()) and x.allclose(x)
+    names = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "eq", "ne", "lt", "le", "gt",
+             "ge", "clone", "softmax", "log_softmax", "logical_and", "logical_or", "logical_not", "logical_xor",
+             "isclose", "allclose", "neg", "negative", "subtract", "multiply", "divide", "einsum", "cdist",
+             "tensordot", "kron", "dot", "logsumexp", "cumprod", "cummax", "bernoulli", "multinomial", "poisson",
+             "inference_mode", "set_grad_enabled", "is_inference_mode_enabled", "set_num_threads", "get_num_threads",
+             "FloatTensor", "LongTensor", "is_floating_point", "is_complex", "as_tensor", "finfo", "iinfo",
+             "get_default_dtype", "set_default_dtype", "set_printoptions", "typename", "numel", "__version__"]
+    assert [name for name in names if not hasattr(tp, name)] == []
+    assert all(name in tp.__all__ for name in names if name != "numel")
+
+def test_inference_mode_and_set_grad_enabled():
+    w = tp.ones(2, requires_grad=True)
+    with tp.inference_mode():
+        assert tp.is_inference_mode_enabled() and not tp.is_grad_enabled()
+        assert not (w * 2).requires_grad
+        with tp.inference_mode(False):
+            assert not tp.is_inference_mode_enabled() and not tp.is_grad_enabled()
+    assert not tp.is_inference_mode_enabled() and tp.is_grad_enabled()
+
+    @tp.inference_mode()
+    def predict(x):
+        return x * 2, tp.is_inference_mode_enabled()
+
+    @tp.inference_mode
+    def bare(x):
+        return x * 2
+
+    out, inside = predict(w)
+    assert inside and not out.requires_grad and tp.is_grad_enabled()
+    assert not bare(w).requires_grad and bare.__name__ == "bare"
+    tp.set_grad_enabled(False)
+    try:
+        assert not tp.is_grad_enabled() and not (w * 2).requires_grad
+    finally:
+        tp.set_grad_enabled(True)
+    assert tp.is_grad_enabled()
+    with tp.set_grad_enabled(False):
+        assert not tp.is_grad_enabled()
+    assert tp.is_grad_enabled()
+    with tp.no_grad():
+        with tp.set_grad_enabled(True):
+            assert (w * 2).requires_grad
+        assert not tp.is_grad_enabled()
+
+    @tp.set_grad_enabled(False)
+    def frozen(x):
+        return x * 2
+
+    assert tp.is_grad_enabled() and not frozen(w).requires_grad
+
+def test_num_threads_are_numbas():
+    import numba
+    before = tp.get_num_threads()
+    assert before == numba.get_num_threads()
+    try:
+        tp.set_num_threads(1)
+        assert tp.get_num_threads() == 1 == numba.get_num_threads()
+        assert tp.ones(64, 64).matmul(tp.ones(64, 64)).numpy()[0, 0] == 64
+    finally:
+        tp.set_num_threads(before)
+
+def test_legacy_tensor_types():
+    x = tp.FloatTensor(2, 3)
+    assert x.shape == (2, 3) and x.dtype == tp.float32
+    same(tp.FloatTensor([1, 2]), np.array([1.0, 2.0], np.float32))
+    same(tp.LongTensor([1.5, 2]), np.array([1, 2]))
+    same(tp.BoolTensor([1, 0]), np.array([True, False]))
+    same(tp.ByteTensor(2), np.zeros(2, np.uint8))
+    same(tp.DoubleTensor((2, 3)), np.array([2.0, 3.0]))
+    assert tp.IntTensor(tp.Size([2, 3])).shape == (2, 3) and tp.IntTensor(1).dtype == tp.int32
+    assert tp.FloatTensor().shape == (0,)
+    y = tp.zeros(2)
+    assert tp.FloatTensor(y) is y
+    assert isinstance(y, tp.FloatTensor) and not isinstance(y, tp.DoubleTensor) and isinstance(y, Tensor)
+    assert isinstance(y.long(), tp.LongTensor) and not isinstance(np.zeros(2), tp.FloatTensor)
+    assert tp.typename(y) == "tinygrad_pool.FloatTensor" == y.type()
+    assert tp.typename(tp.zeros(1, dtype=tp.bool)) == "tinygrad_pool.BoolTensor"
+    assert tp.typename(3) == "int" and tp.typename(np.zeros(1)) == "numpy.ndarray"
+    assert y.type(tp.float64).dtype == tp.float64
+
+def test_dtype_limits_and_the_default_dtype():
+    info = tp.finfo(tp.float32)
+    assert (info.eps, info.max, info.min, info.tiny, info.bits) == (float(np.finfo(np.float32).eps),
+                                                                    float(np.finfo(np.float32).max),
+                                                                    float(np.finfo(np.float32).min),
+                                                                    float(np.finfo(np.float32).tiny), 32)
+    assert info.dtype == "float32" and tp.finfo().dtype == "float32" and tp.finfo(tp.float64).bits == 64
+    assert tp.finfo(tp.float64).eps == 2.0 ** -52 and tp.finfo(tp.float64).resolution == 1e-15
+    limits = tp.iinfo(tp.int64)
+    assert (limits.min, limits.max, limits.bits, limits.dtype) == (-2 ** 63, 2 ** 63 - 1, 64, "int64")
+    assert tp.iinfo(tp.uint8).max == 255 and tp.iinfo(tp.int32).min == -2 ** 31
+    assert tp.get_default_dtype() == tp.float32
+    tp.set_default_dtype(tp.float64)
+    try:
+        assert tp.get_default_dtype() == tp.float64 and tp.finfo().dtype == "float64"
+        for made in (tp.zeros(2), tp.ones(2), tp.empty(2), tp.rand(2), tp.randn(2), tp.full((2,), 1.5),
+                     tp.arange(0.5, 2), tp.linspace(0, 1, 3), tp.eye(2), tp.tensor([1.5]), tp.tensor([1, 2]) / 2,
+                     tp.tensor([1]).exp(), tp.normal(0.0, 1.0, (2,))):
+            assert made.dtype == tp.float64
+        assert tp.tensor([1, 2]).dtype == tp.int64 and tp.arange(3).dtype == tp.int64
+    finally:
+        tp.set_default_dtype(tp.float32)
+    assert tp.zeros(1).dtype == tp.float32 and tp.tensor([1.5]).dtype == tp.float32
+
+def test_print_options():
+    try:
+        tp.set_printoptions(precision=2)
+        assert repr(tp.tensor([1.23456, 2.0])) == "tensor([1.23, 2.00])"
+        tp.set_printoptions(sci_mode=True)
+        assert repr(tp.tensor([1.5, 2.0])) == "tensor([1.50e+00, 2.00e+00])"
+        tp.set_printoptions(profile="default", sci_mode=False)
+        assert repr(tp.tensor([1e-8, 1e10, 1.5])) == "tensor([          0.0000, 10000000000.0000,           1.5000])"
+        tp.set_printoptions(profile="default", edgeitems=1, threshold=5)
+        assert repr(tp.arange(10.0)) == "tensor([0.,  ..., 9.])"
+        tp.set_printoptions(profile="default", linewidth=20)
+        assert repr(tp.arange(4.0)) == "tensor([0., 1., 2.,\n        3.])"
+        tp.set_printoptions(profile="full")
+        assert "..." not in repr(tp.arange(2000.0))
+    finally:
+        tp.set_printoptions(profile="default")
+    assert repr(tp.tensor([1.23456])) == "tensor([1.2346])"
+
+def test_version_and_small_tensor_queries():
+    import re
+    from pathlib import Path
+    pyproject = (Path(tp.__file__).resolve().parent.parent / "pyproject.toml").read_text()
+    assert tp.__version__ == re.search(r'^version = "([^"]+)"', pyproject, re.MULTILINE).group(1)
+    x = tp.zeros(2)
+    assert x.requires_grad_() is x and x.requires_grad and not x.requires_grad_(False).requires_grad
+    assert tp.is_floating_point(x) and x.is_floating_point() and not tp.is_floating_point(tp.tensor([1]))
+    assert not tp.is_complex(x) and not x.is_complex() and tp.numel(tp.zeros(2, 3)) == 6
+    array = np.zeros(3, np.float32)
+    shared = tp.as_tensor(array)
+    array[0] = 5
+    assert shared.tolist() == [5.0, 0.0, 0.0]
+    assert tp.as_tensor(shared) is shared and tp.as_tensor(shared, dtype=tp.float64).dtype == tp.float64
+    assert tp.as_tensor([1, 2], dtype=tp.float32).tolist() == [1.0, 2.0]
+    assert tp.as_tensor(np.zeros(2, np.float64), dtype=tp.float32).dtype == tp.float32
+
+# --- autograd.grad and Functions written as PyTorch's -----------------------------------------------------------
+@given(data=st.data())
+def test_autograd_grad_equals_what_backward_accumulates(device, data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=3))
+    a = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-2, 2)))
+    b = data.draw(hnp.arrays(np.float64, shape[-1:], elements=st.floats(-2, 2)))
+    x, y = f64(a, device), f64(b, device)
+    out = ((x * y).sin() * x + y.exp()).sum()
+    gx, gy = tp.autograd.grad(out, (x, y), retain_graph=True)
+    assert x.grad is None and y.grad is None
+    out.backward()
+    same(gx, x.grad.numpy())
+    same(gy, y.grad.numpy())
+
+def test_autograd_grad_options(device):
+    x = f64([1.0, 2.0, 3.0], device)
+    z = x * 2
+    y = (z * z).sum()
+    gz, gx = tp.autograd.grad(y, [z, x])
+    same(gz, np.array([4.0, 8.0, 12.0]))
+    same(gx, np.array([8.0, 16.0, 24.0]))
+    with pytest.raises(RuntimeError, match="a second time"):
+        y.backward()
+    v = x * x
+    (g,) = tp.autograd.grad(v, x, grad_outputs=tp.tensor([1.0, 0.0, 2.0], dtype=tp.float64, device=device))
+    same(g, np.array([2.0, 0.0, 12.0]))
+    first, second = x.sum(), (x * x).sum()
+    (g,) = tp.autograd.grad([first, second], x, grad_outputs=[None, tp.tensor(2.0, dtype=tp.float64, device=device)])
+    same(g, np.array([5.0, 9.0, 13.0]))
+    unused = f64([1.0], device)
+    assert tp.autograd.grad(x.sum(), [x, unused], allow_unused=True)[1] is None
+    same(tp.autograd.grad(x.sum(), [x, unused], materialize_grads=True)[1], np.zeros(1))
+    w = f64([[1.0, 2.0]], device)
+    (g,) = tp.autograd.grad(w.expand(3, 2).sum(), w)
+    g.add_(1.0)   # the result is the caller's own storage, not a broadcast view
+    same(g, np.array([[4.0, 4.0]]))
+    fixed = f64([2.0], device)
+    with tp.no_grad():
+        stepped = fixed * 3
+    assert not stepped.requires_grad
+
+GRAD_BAD = {
+    "create_graph": (lambda: tp.autograd.grad(f64([1.0]).sum(), f64([1.0]), create_graph=True), NotImplementedError,
+                     "cannot be differentiated again"),
+    "a non-scalar output": (lambda: (lambda x: tp.autograd.grad(x * 2, x))(f64([1.0, 2.0])), RuntimeError,
+                            "is not a scalar"),
+    "an input without grad": (lambda: tp.autograd.grad(f64([1.0]).sum(), tp.ones(1)), RuntimeError,
+                              "inputs[0] does not require grad"),
+    "an output without grad": (lambda: tp.autograd.grad(tp.ones(1).sum(), f64([1.0])), RuntimeError,
+                               "outputs[0] does not require grad and has no grad_fn"),
+    "an unused input": (lambda: tp.autograd.grad(f64([1.0]).sum(), f64([1.0])), RuntimeError,
+                        "inputs[0] was not used"),
+    "a list input": (lambda: tp.autograd.grad(f64([1.0]).sum(), [[1.0]]), TypeError, "inputs[0] must be a Tensor"),
+    "grad_outputs of a wrong shape": (lambda: (lambda x: tp.autograd.grad(x * 2, x, tp.ones(3, dtype=tp.float64)))(
+        f64([1.0, 2.0])), ValueError, "grad_outputs[0] must be a Tensor of the output's shape"),
+    "two grad_outputs for one output": (lambda: (lambda x: tp.autograd.grad(x.sum(), x, [None, None]))(f64([1.0])),
+                                        ValueError, "2 grad_outputs for 1 outputs"),
+    "inference_mode of 1": (lambda: tp.inference_mode(1), TypeError, "mode must be True or False"),
+    "set_grad_enabled of None": (lambda: tp.set_grad_enabled(None), TypeError, "mode must be True or False"),
+    "set_num_threads of 0": (lambda: tp.set_num_threads(0), ValueError, "int=0 must be at least 1"),
+    "set_num_threads beyond numba's": (lambda: tp.set_num_threads(10 ** 6), ValueError, "more than the"),
+    "finfo of an integer dtype": (lambda: tp.finfo(tp.int64), TypeError, "is not a floating-point dtype"),
+    "iinfo of a float dtype": (lambda: tp.iinfo(tp.float32), TypeError, "is not an integer dtype"),
+    "finfo of a string": (lambda: tp.finfo("half-ish"), TypeError, "is not a dtype"),
+    "set_default_dtype of int64": (lambda: tp.set_default_dtype(tp.int64), TypeError, "only float32 and float64"),
+    "set_printoptions profile": (lambda: tp.set_printoptions(profile="long"), ValueError, "profile='long'"),
+    "set_printoptions precision a float": (lambda: tp.set_printoptions(precision=2.5), TypeError,
+                                           "precision must be an int"),
+    "a legacy type of another dtype": (lambda: tp.FloatTensor(tp.tensor([1])), TypeError,
+                                       "expected a float32 tensor, got int64"),
+    "a legacy type of a float": (lambda: tp.FloatTensor(2.5), TypeError, "expected sizes (ints), a Size or data"),
+    "is_floating_point of a float": (lambda: tp.is_floating_point(3.0), TypeError, "input must be a Tensor"),
+}
+
+@pytest.mark.parametrize("case", GRAD_BAD)
+def test_namespace_bad_input_gets_a_clear_error(case):
+    assert_bad_input(case, GRAD_BAD)
+
+class Cube(tp.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.save_for_backward(x)
+        ctx.scale = scale
+        return x * x * x * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x * x * ctx.scale, None
+
+class SortedWithOrder(tp.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        order = tp.tensor(np.argsort(x.numpy()), device=x.device)
+        ctx.mark_non_differentiable(order)
+        ctx.order = order
+        return x[order], order
+
+    @staticmethod
+    def backward(ctx, grad, grad_order):
+        out = tp.zeros(grad.shape, dtype=grad.dtype, device=grad.device)
+        out[ctx.order] = grad
+        return out
+
+def test_functions_written_as_pytorchs(device):
+    x = f64([0.5, -1.5, 2.0], device)
+    y = Cube.apply(x, 2.0)
+    assert y.requires_grad and repr(y.grad_fn) == "<CubeBackward0 object>"
+    y.sum().backward()
+    same(x.grad, 6 * x.numpy() ** 2)
+    assert tp.gradcheck(lambda a: Cube.apply(a, -0.5), [f64([0.3, 1.2], device)])
+    values, order = SortedWithOrder.apply(x)
+    assert not order.requires_grad and values.tolist() == [-1.5, 0.5, 2.0]
+    assert tp.gradcheck(lambda a: SortedWithOrder.apply(a)[0] * tp.tensor([1.0, 2.0, 3.0], dtype=tp.float64,
+                                                                           device=device), [x])
+    with tp.no_grad():
+        assert not Cube.apply(x, 1.0).requires_grad
+    assert not Cube.apply(tp.ones(2, device=device), 1.0).requires_grad
+
+def test_a_function_with_the_wrong_number_of_gradients():
+    class Wrong(tp.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * y
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(RuntimeError, match="Wrong.backward returned 1 gradients, but forward took 2 inputs"):
+        Wrong.apply(f64([1.0]), f64([2.0])).sum().backward()
+
+def test_namespace_against_pytorch():
+    torch = pytest.importorskip("torch")
+    for ours, theirs in ((tp.finfo(tp.float32), torch.finfo(torch.float32)),
+                         (tp.finfo(tp.float64), torch.finfo(torch.float64))):
+        for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution"):
+            assert getattr(ours, field) == getattr(theirs, field), field
+        assert repr(ours) == repr(theirs)
+    for dtype in ("int64", "int32", "uint8"):
+        ours, theirs = tp.iinfo(getattr(tp, dtype)), torch.iinfo(getattr(torch, dtype))
+        assert (ours.bits, ours.min, ours.max) == (theirs.bits, theirs.min, theirs.max)
+        assert repr(ours) == repr(theirs)
+    for name in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor", "BoolTensor"):
+        ours, theirs = getattr(tp, name)([1, 0]), getattr(torch, name)([1, 0])
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "") and ours.tolist() == theirs.tolist()
+        assert tp.typename(ours).replace("tinygrad_pool", "torch") == torch.typename(theirs)
+    values = [1.23456, 1e-5, 20000.0]
+    try:
+        for options in (dict(precision=2), dict(sci_mode=False), dict(sci_mode=True), dict(profile="short"),
+                        dict(precision=6, linewidth=30)):
+            tp.set_printoptions(profile="default")
+            torch.set_printoptions(profile="default")
+            tp.set_printoptions(**options)
+            torch.set_printoptions(**options)
+            for data in (values, [1.5, 2.0], list(range(12))):
+                assert repr(tp.tensor(np.array(data, np.float32))) == repr(torch.tensor(np.array(data, np.float32)))
+    finally:
+        tp.set_printoptions(profile="default")
+        torch.set_printoptions(profile="default")
+
+def test_autograd_grad_against_pytorch():
+    torch = pytest.importorskip("torch")
+    values = np.array([[0.25, -1.5, 0.5], [1.75, 0.3, -2.5]])
+    results = []
+    for m in (tp, torch):
+        x = m.tensor(values, requires_grad=True)
+        hidden = x.tanh() * 2
+        outputs = [(hidden * x).sum(), hidden.exp().sum()]
+        results.append([g.numpy() for g in m.autograd.grad(outputs, [x, hidden],
+                                                           grad_outputs=[m.tensor(1.5, dtype=m.float64), None])])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)

@@ -14,6 +14,7 @@ import tinygrad_pool as tp
 from tinygrad_pool.vision import transforms as T, utils
 from tinygrad_pool.vision.png import encode_png
 from tinygrad_pool.vision.transforms import functional as F
+from conftest import assert_bad_input
 
 try:
     from PIL import Image
@@ -495,3 +496,67 @@ def test_save_image_writes_a_png_rounded_as_torchvision(tmp_path, monkeypatch, p
             utils.save_image(x, tmp_path / "grid.jpg", format="JPEG")
         with pytest.raises(ValueError, match="cannot tell the image format"):
             utils.save_image(x, tmp_path / "grid.jpg")
+
+# ToPILImage and to_pil_image
+def pixels_of(image):
+    """A PIL image's pixels, read one by one: (H, W) or (H, W, bands)."""
+    rows = [[image.getpixel((x, y)) for x in range(image.width)] for y in range(image.height)]
+    return np.array(rows)
+
+@needs_pil
+@given(channels=st.integers(1, 4), height=st.integers(1, 5), width=st.integers(1, 5), seed=st.integers(0, 2**31),
+       as_tensor=st.booleans())
+@settings(max_examples=40)
+def test_to_pil_image_keeps_every_uint8_pixel(channels, height, width, seed, as_tensor):
+    pixels = image_array((height, width, channels), seed)
+    image = T.ToPILImage()(chw(pixels) if as_tensor else pixels)
+    assert image.mode == {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels] and image.size == (width, height)
+    expected = pixels[:, :, 0] if channels == 1 else pixels
+    np.testing.assert_array_equal(pixels_of(image), expected)
+    np.testing.assert_array_equal(T.PILToTensor()(image).numpy(), pixels.transpose(2, 0, 1))
+
+@needs_pil
+def test_to_pil_image_scales_floats_and_infers_modes_as_torchvision():
+    values = np.random.default_rng(3).random((3, 4, 5)).astype(np.float32)
+    image = F.to_pil_image(tp.tensor(values))
+    expected = np.empty((4, 5, 3), np.uint8)
+    for c, y, x in np.ndindex(3, 4, 5):
+        expected[y, x, c] = int(values[c, y, x] * 255)   # scaled and cut, not rounded
+    assert image.mode == "RGB"
+    np.testing.assert_array_equal(pixels_of(image), expected)
+    gray = F.to_pil_image(tp.tensor(values[:1]), mode="F")
+    assert gray.mode == "F"
+    np.testing.assert_allclose(pixels_of(gray), values[0], rtol=1e-7)
+    assert F.to_pil_image(tp.tensor(values[0])).mode == "L"
+    assert F.to_pil_image(np.arange(6, dtype=np.int32).reshape(2, 3)).mode == "I"
+    sixteen = F.to_pil_image(np.arange(6, dtype=np.int16).reshape(2, 3) * 1000)
+    assert sixteen.mode == "I;16"
+    np.testing.assert_array_equal(pixels_of(sixteen), np.arange(6).reshape(2, 3) * 1000)
+    for mode, channels in (("YCbCr", 3), ("HSV", 3), ("CMYK", 4), ("RGBX", 4), ("LA", 2)):
+        pixels = image_array((2, 3, channels), channels)
+        image = T.ToPILImage(mode)(pixels)
+        assert image.mode == mode
+        np.testing.assert_array_equal(np.asarray(image), pixels)
+    round_trip = T.ToTensor()(T.ToPILImage()(tp.tensor(np.array([[[0.0, 0.5, 1.0]]], np.float32))))
+    np.testing.assert_allclose(round_trip.numpy(), [[[0.0, 127 / 255, 1.0]]], rtol=1e-6)
+    assert repr(T.ToPILImage()) == "ToPILImage()" and repr(T.ToPILImage("RGB")) == "ToPILImage(mode=RGB)"
+
+TO_PIL_BAD = {
+    "a list": (lambda: F.to_pil_image([[1, 2]]), TypeError, "pic should be Tensor or ndarray"),
+    "a 4-d tensor": (lambda: F.to_pil_image(tp.rand(1, 3, 2, 2)), ValueError, "2/3 dimensional, got 4"),
+    "5 channels": (lambda: F.to_pil_image(image_array((2, 2, 5))), ValueError, "at most 4 channels, got 5"),
+    "mode RGB for 4 channels": (lambda: F.to_pil_image(image_array((2, 2, 4)), "RGB"), ValueError,
+                                "mode 'RGB' does not fit 4 channels"),
+    "mode F for float64": (lambda: F.to_pil_image(np.zeros((2, 2), np.float64), "F"), ValueError,
+                                     "mode 'F' does not fit a single channel of float64"),
+    "mode RGB for one channel": (lambda: F.to_pil_image(image_array((2, 2, 1)), "RGB"), ValueError,
+                                 "use 'L'"),
+    "an int64 channel": (lambda: F.to_pil_image(tp.tensor([[1, 2]])), TypeError, "int64 is not supported"),
+    "two int32 channels": (lambda: F.to_pil_image(np.zeros((2, 2, 2), np.int32)), TypeError,
+                           "int32 is not supported"),
+}
+
+@needs_pil
+@pytest.mark.parametrize("case", TO_PIL_BAD)
+def test_to_pil_image_names_bad_input(case):
+    assert_bad_input(case, TO_PIL_BAD)

@@ -1,10 +1,14 @@
-"""Ways to make tensors: from data, filled, random (from the seeded generator), ranges, and `*_like` twins."""
+"""Ways to make tensors: from data, filled, random (from the seeded generator), ranges, and `*_like` twins.
+
+Float tensors get the default dtype (float32, or what set_default_dtype chose) unless a dtype is given.
+"""
 import numpy as np
 
 from .arguments import check_int, check_number, check_tensor, shape_arg
 from .backends import get_backend, normalize_device
+from .dtypes import get_default_dtype
 from .seeding import Generator, generator as default_generator
-from .tensor import Tensor, as_dtype, common_device, float32, int64
+from .tensor import Tensor, as_dtype, common_device, int64
 
 def tensor(data, dtype=None, device="cpu", requires_grad=False):
     return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
@@ -18,7 +22,7 @@ def from_numpy(array):
 
 def _float_dtype(dtype, op):
     """Random samples are real numbers: an integer or bool dtype is a TypeError, as in PyTorch."""
-    dtype = as_dtype(dtype) or float32
+    dtype = as_dtype(dtype) or get_default_dtype()
     if dtype.kind != "f":
         raise TypeError(f"{op}: dtype must be float32 or float64, got {dtype}: draw floats and cast them")
     return dtype
@@ -42,7 +46,7 @@ def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
     if not isinstance(fill_value, (bool, np.bool_)):
         check_number(fill_value, "fill_value", "full")
     kind = np.asarray(fill_value).dtype.kind
-    dtype = as_dtype(dtype) or {"b": np.dtype(bool), "i": int64, "u": int64}.get(kind, float32)
+    dtype = as_dtype(dtype) or {"b": np.dtype(bool), "i": int64, "u": int64}.get(kind, get_default_dtype())
     if dtype.kind in "iu" and not isinstance(fill_value, (bool, np.bool_)):
         info = np.iinfo(dtype)
         if not np.isfinite(fill_value) or not info.min <= fill_value < info.max + 1:
@@ -50,21 +54,35 @@ def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
                              f"[{info.min}, {info.max}]")
     return _filled(shape, fill_value, dtype, device, requires_grad)
 
-def zeros(*size, dtype=None, device="cpu", requires_grad=False):
-    return _filled(shape_arg(size, "zeros"), 0, as_dtype(dtype) or float32, device, requires_grad)
+def _size(sizes, size, op):
+    """The shape of f(2, 3), f((2, 3)) or f(size=(2, 3)); both forms at once is a TypeError, as in PyTorch."""
+    if size is None:
+        return shape_arg(sizes, op)
+    if sizes:
+        raise TypeError(f"{op}() got the size twice: as {sizes!r} and as size={size!r}")
+    return shape_arg(size if isinstance(size, (tuple, list)) else (size,), op)
 
-def ones(*size, dtype=None, device="cpu", requires_grad=False):
-    return _filled(shape_arg(size, "ones"), 1, as_dtype(dtype) or float32, device, requires_grad)
+def zeros(*sizes, size=None, dtype=None, device="cpu", requires_grad=False):
+    return _filled(_size(sizes, size, "zeros"), 0, as_dtype(dtype) or get_default_dtype(), device, requires_grad)
 
-def randn(*size, dtype=None, device="cpu", requires_grad=False):
+def ones(*sizes, size=None, dtype=None, device="cpu", requires_grad=False):
+    return _filled(_size(sizes, size, "ones"), 1, as_dtype(dtype) or get_default_dtype(), device, requires_grad)
+
+def randn(*sizes, size=None, generator=None, dtype=None, device="cpu", requires_grad=False):
     """Standard normal samples."""
     dtype = _float_dtype(dtype, "randn")
-    return _make(default_generator().standard_normal(shape_arg(size, "randn")), dtype, device, requires_grad)
+    shape = _size(sizes, size, "randn")
+    return _make(random_stream(generator, "randn").standard_normal(shape), dtype, device, requires_grad)
 
-def rand(*size, dtype=None, device="cpu", requires_grad=False):
+def below_one(values, dtype):
+    """Uniform samples in [0, 1) of float64 rounded to `dtype`, kept below 1 (rounding can reach it)."""
+    return np.minimum(values.astype(dtype), np.nextafter(dtype.type(1), dtype.type(0)))
+
+def rand(*sizes, size=None, generator=None, dtype=None, device="cpu", requires_grad=False):
     """Uniform samples in [0, 1)."""
     dtype = _float_dtype(dtype, "rand")
-    return _make(default_generator().random(shape_arg(size, "rand")), dtype, device, requires_grad)
+    shape = _size(sizes, size, "rand")
+    return _make(below_one(random_stream(generator, "rand").random(shape), dtype), dtype, device, requires_grad)
 
 def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
     if end is None:
@@ -76,18 +94,18 @@ def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=Fals
     if step == 0:
         raise ValueError("arange: step must be non-zero")
     values = np.arange(start, end, step)
-    default = float32 if values.dtype.kind == "f" else int64
+    default = get_default_dtype() if values.dtype.kind == "f" else int64
     return _make(values, as_dtype(dtype) or default, device, requires_grad)
 
-def empty(*size, dtype=None, device="cpu", requires_grad=False):
+def empty(*sizes, size=None, dtype=None, device="cpu", requires_grad=False):
     """A tensor of `size` whose values are to be written; here they are zeros."""
-    return _filled(shape_arg(size, "empty"), 0, as_dtype(dtype) or float32, device, requires_grad)
+    return _filled(_size(sizes, size, "empty"), 0, as_dtype(dtype) or get_default_dtype(), device, requires_grad)
 
 def eye(n, m=None, dtype=None, device="cpu", requires_grad=False):
     """The n x m (n x n by default) matrix with ones on the diagonal."""
     check_int(n, "n", "eye", minimum=0)
     m = n if m is None else check_int(m, "m", "eye", minimum=0)
-    return _make(np.eye(n, m), as_dtype(dtype) or float32, device, requires_grad)
+    return _make(np.eye(n, m), as_dtype(dtype) or get_default_dtype(), device, requires_grad)
 
 def _check_steps(start, end, steps, op):
     check_number(start, "start", op)
@@ -97,7 +115,7 @@ def _check_steps(start, end, steps, op):
 def linspace(start, end, steps, dtype=None, device="cpu", requires_grad=False):
     """`steps` evenly spaced values from start to end, both included (computed in float64, then cast)."""
     steps = _check_steps(start, end, steps, "linspace")
-    return _make(np.linspace(start, end, steps), as_dtype(dtype) or float32, device, requires_grad)
+    return _make(np.linspace(start, end, steps), as_dtype(dtype) or get_default_dtype(), device, requires_grad)
 
 def logspace(start, end, steps, base=10.0, dtype=None, device="cpu", requires_grad=False):
     """base ** linspace(start, end, steps)."""
@@ -105,9 +123,9 @@ def logspace(start, end, steps, base=10.0, dtype=None, device="cpu", requires_gr
     check_number(base, "base", "logspace")
     with np.errstate(over="ignore"):
         values = np.float64(base) ** np.linspace(start, end, steps)
-    return _make(values, as_dtype(dtype) or float32, device, requires_grad)
+    return _make(values, as_dtype(dtype) or get_default_dtype(), device, requires_grad)
 
-def _stream(generator, op):
+def random_stream(generator, op):
     """The numpy Generator to draw from: the library's, or that of a tinygrad_pool.Generator."""
     if generator is None:
         return default_generator()
@@ -138,7 +156,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     else:
         shape = shape_arg(size if isinstance(size, (tuple, list)) else (size,), "normal")
         dtype = _float_dtype(dtype, "normal")
-    samples = values[0] + values[1] * _stream(generator, "normal").standard_normal(shape)
+    samples = values[0] + values[1] * random_stream(generator, "normal").standard_normal(shape)
     return _make(np.asarray(samples), dtype, device or "cpu", requires_grad)
 
 def randint(*args, size=None, generator=None, dtype=None, device="cpu", requires_grad=False):
@@ -154,13 +172,13 @@ def randint(*args, size=None, generator=None, dtype=None, device="cpu", requires
     if low >= high:
         raise ValueError(f"randint: low={low} must be less than high={high}")
     shape = shape_arg(size if isinstance(size, (tuple, list)) else (size,), "randint")
-    values = _stream(generator, "randint").integers(low, high, shape)
+    values = random_stream(generator, "randint").integers(low, high, shape)
     return _make(values, as_dtype(dtype) or int64, device, requires_grad)
 
 def randperm(n, *, generator=None, dtype=None, device="cpu", requires_grad=False):
     """0, ..., n - 1 in a random order."""
     check_int(n, "n", "randperm", minimum=0)
-    return _make(_stream(generator, "randperm").permutation(n), as_dtype(dtype) or int64, device, requires_grad)
+    return _make(random_stream(generator, "randperm").permutation(n), as_dtype(dtype) or int64, device, requires_grad)
 
 def _like(maker):
     def like(input, dtype=None, device=None, requires_grad=False):
@@ -172,6 +190,30 @@ def _like(maker):
     return like
 
 zeros_like, ones_like, randn_like, rand_like = _like(zeros), _like(ones), _like(randn), _like(rand)
+empty_like = _like(empty)
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """randint with input's shape (and by default its dtype and device): randint_like(input, high) or
+    randint_like(input, low, high)."""
+    check_tensor(input, "input", "randint_like")
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, generator=generator, dtype=dtype or input.dtype,
+                   device=device or input.device, requires_grad=requires_grad)
+
+def as_tensor(data, dtype=None, device=None):
+    """`data` as a Tensor without a copy where it can be: a Tensor of that dtype and device is returned itself,
+    a numpy array becomes a CPU tensor sharing its memory (as from_numpy); anything else is copied (tensor())."""
+    dtype = as_dtype(dtype)
+    if isinstance(data, Tensor):
+        return data.to(device or data.device, dtype or data.dtype)
+    if isinstance(data, np.ndarray) and (device is None or normalize_device(device) == "cpu") and \
+            (dtype is None or dtype == data.dtype):
+        try:
+            return from_numpy(data)
+        except TypeError:   # a dtype the library does not hold: tensor() converts it
+            pass
+    return tensor(data, dtype=dtype, device=device or "cpu")
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
     check_tensor(input, "input", "full_like")

@@ -10,6 +10,7 @@ import numpy as np
 from . import autograd, printing
 from .arguments import check_bool, described, is_int, normalize_dim
 from .backends import get_backend, normalize_device
+from .dtypes import get_default_dtype
 
 float32, float64, bool_ = np.dtype("float32"), np.dtype("float64"), np.dtype("bool")
 int64, int32, uint8 = np.dtype("int64"), np.dtype("int32"), np.dtype("uint8")
@@ -41,9 +42,9 @@ def as_dtype(dtype):
 _INT64_RANGE = (np.iinfo(np.int64).min, np.iinfo(np.int64).max)
 
 def _infer_numpy(data, dtype):
-    """numpy array for `data` with PyTorch's default dtypes: python floats -> float32, ints -> int64, while numpy
-    float64, int32 and uint8 data keep their dtype (other numpy integers become int64). Values that do not fit
-    the dtype are a ValueError, never wrapped."""
+    """numpy array for `data` with PyTorch's default dtypes: python floats -> the default float dtype (float32
+    unless set_default_dtype changed it), ints -> int64, while numpy float64, int32 and uint8 data keep their dtype
+    (other numpy integers become int64). Values that do not fit the dtype are a ValueError, never wrapped."""
     try:
         array = np.asarray(data)
     except ValueError as error:   # ragged nested lists
@@ -58,7 +59,7 @@ def _infer_numpy(data, dtype):
     if dtype is None:
         if kind == "f":
             keep64 = isinstance(data, (np.ndarray, np.generic)) and array.dtype == float64
-            dtype = float64 if keep64 else float32
+            dtype = float64 if keep64 else get_default_dtype()
         else:
             keep = isinstance(data, (np.ndarray, np.generic)) and array.dtype in (int32, uint8)
             dtype = array.dtype if keep else int64 if kind in "iu" else bool_
@@ -334,8 +335,20 @@ class Tensor:
     def clone(self):
         return movement.clone(self)
 
-    def type(self, dtype):
-        return elementwise.cast(self, dtype)
+    def type(self, dtype=None):
+        """This tensor cast to `dtype`; without one, the name of its legacy type ('tinygrad_pool.FloatTensor')."""
+        return legacy.tensor_type_name(self) if dtype is None else elementwise.cast(self, dtype)
+
+    def requires_grad_(self, requires_grad=True):
+        """Start (or stop) recording operations on this tensor; returns it."""
+        self.requires_grad = requires_grad
+        return self
+
+    def is_floating_point(self):
+        return self.dtype.kind == "f"
+
+    def is_complex(self):
+        return False
 
     def float(self):
         return self.type(float32)
@@ -428,12 +441,51 @@ class Tensor:
     __xor__ = lambda self, o: elementwise.bitwise(self, o, "bitwise_xor")
     __rxor__ = lambda self, o: elementwise.bitwise(self, o, "bitwise_xor", reverse=True)
     __invert__ = lambda self: elementwise.invert(self)
-    add, sub, mul, div, pow = __add__, __sub__, __mul__, __truediv__, __pow__
+    mul, pow = __mul__, __pow__
+    add = lambda self, other, *, alpha=1: elementwise.add(self, other, alpha=alpha)
+    sub = lambda self, other, *, alpha=1: elementwise.sub(self, other, alpha=alpha)
+    div = lambda self, other, *, rounding_mode=None: elementwise.div(self, other, rounding_mode=rounding_mode)
+    subtract, multiply, divide, true_divide, negative = sub, mul, div, __truediv__, __neg__
     neg, floor_divide, remainder, bitwise_not = __neg__, __floordiv__, __mod__, __invert__
     bitwise_and, bitwise_or, bitwise_xor = __and__, __or__, __xor__
     logical_not = lambda self: elementwise.compare(self, 0, "eq")
     maximum = lambda self, other: elementwise.maximum(self, other)
     minimum = lambda self, other: elementwise.minimum(self, other)
+    # elementwise math (ops/elementwise.py)
+    log2 = lambda self: elementwise.log2(self)
+    log10 = lambda self: elementwise.log10(self)
+    expm1 = lambda self: elementwise.expm1(self)
+    trunc = lambda self: elementwise.trunc(self)
+    fix = trunc
+    frac = lambda self: elementwise.frac(self)
+    erf = lambda self: elementwise.erf(self)
+    erfc = lambda self: elementwise.erfc(self)
+    erfinv = lambda self: elementwise.erfinv(self)
+    sinc = lambda self: elementwise.sinc(self)
+    deg2rad = lambda self: elementwise.deg2rad(self)
+    rad2deg = lambda self: elementwise.rad2deg(self)
+    signbit = lambda self: elementwise.signbit(self)
+    atan2 = lambda self, other: elementwise.atan2(self, other)
+    arctan2 = atan2
+    fmod = lambda self, other: elementwise.fmod(self, other)
+    hypot = lambda self, other: elementwise.hypot(self, other)
+    copysign = lambda self, other: elementwise.copysign(self, other)
+    logaddexp = lambda self, other: elementwise.logaddexp(self, other)
+    logaddexp2 = lambda self, other: elementwise.logaddexp2(self, other)
+    xlogy = lambda self, other: elementwise.xlogy(self, other)
+    heaviside = lambda self, values: elementwise.heaviside(self, values)
+    float_power = lambda self, exponent: elementwise.float_power(self, exponent)
+    lerp = lambda self, end, weight: elementwise.lerp(self, end, weight)
+    addcmul = lambda self, tensor1, tensor2, *, value=1: elementwise.addcmul(self, tensor1, tensor2, value=value)
+    addcdiv = lambda self, tensor1, tensor2, *, value=1: elementwise.addcdiv(self, tensor1, tensor2, value=value)
+    nan_to_num = lambda self, nan=0.0, posinf=None, neginf=None: elementwise.nan_to_num(self, nan, posinf, neginf)
+    logical_and = lambda self, other: elementwise.logical_and(self, other)
+    logical_or = lambda self, other: elementwise.logical_or(self, other)
+    logical_xor = lambda self, other: elementwise.logical_xor(self, other)
+    isclose = lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: elementwise.isclose(
+        self, other, rtol, atol, equal_nan)
+    allclose = lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: elementwise.allclose(
+        self, other, rtol, atol, equal_nan)
 
     __eq__ = lambda self, o: elementwise.compare(self, o, "eq")
     __ne__ = lambda self, o: elementwise.compare(self, o, "ne")
@@ -497,6 +549,28 @@ class Tensor:
         self, dim, unbiased, keepdim, correction=correction, axis=axis)
     norm = lambda self, p="fro", dim=None, keepdim=False, dtype=None: reduce.norm(self, p, dim, keepdim, dtype)
     cumsum = lambda self, dim=None, dtype=None, *, axis=None: reduce.cumsum(self, dim, dtype, axis=axis)
+    cumprod = lambda self, dim, dtype=None: reduce.cumprod(self, dim, dtype=dtype)
+    cummax = lambda self, dim: reduce.cummax(self, dim)
+    cummin = lambda self, dim: reduce.cummin(self, dim)
+    logsumexp = lambda self, dim, keepdim=False: reduce.logsumexp(self, dim, keepdim)
+    count_nonzero = lambda self, dim=None: reduce.count_nonzero(self, dim)
+    nansum = lambda self, dim=None, keepdim=False, *, dtype=None: reduce.nansum(self, dim, keepdim, dtype=dtype)
+    nanmean = lambda self, dim=None, keepdim=False, *, dtype=None: reduce.nanmean(self, dim, keepdim, dtype=dtype)
+    aminmax = lambda self, *, dim=None, keepdim=False: reduce.aminmax(self, dim=dim, keepdim=keepdim)
+    # sorting and selection (ops/sorting.py)
+    sort = lambda self, dim=-1, descending=False, *, stable=False: sorting.sort(self, dim, descending, stable=stable)
+    argsort = lambda self, dim=-1, descending=False, *, stable=False: sorting.argsort(self, dim, descending,
+                                                                                     stable=stable)
+    msort = lambda self: sorting.msort(self)
+    topk = lambda self, k, dim=-1, largest=True, sorted=True: sorting.topk(self, k, dim, largest, sorted)
+    kthvalue = lambda self, k, dim=-1, keepdim=False: sorting.kthvalue(self, k, dim, keepdim)
+    median = lambda self, dim=None, keepdim=False: sorting.median(self, dim, keepdim)
+    nanmedian = lambda self, dim=None, keepdim=False: sorting.nanmedian(self, dim, keepdim)
+    mode = lambda self, dim=-1, keepdim=False: sorting.mode(self, dim, keepdim)
+    unique = lambda self, sorted=True, return_inverse=False, return_counts=False, dim=None: sorting.unique(
+        self, sorted, return_inverse, return_counts, dim)
+    unique_consecutive = lambda self, return_inverse=False, return_counts=False, dim=None: (
+        sorting.unique_consecutive(self, return_inverse, return_counts, dim))
 
     reshape = lambda self, *shape: movement.reshape(self, *shape)
     view = reshape
@@ -522,9 +596,69 @@ class Tensor:
     matmul = lambda self, other: matmul.matmul(self, other)
     mm = lambda self, mat2: matmul.mm(self, mat2)
     bmm = lambda self, mat2: matmul.bmm(self, mat2)
+    dot = lambda self, tensor: matmul.dot(self, tensor)
+    vdot = lambda self, other: matmul.vdot(self, other)
+    outer = lambda self, vec2: matmul.outer(self, vec2)
+    ger = outer
+    mv = lambda self, vec: matmul.mv(self, vec)
+    kron = lambda self, other: matmul.kron(self, other)
+    addmm = lambda self, mat1, mat2, *, beta=1, alpha=1: matmul.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+    addmv = lambda self, mat, vec, *, beta=1, alpha=1: matmul.addmv(self, mat, vec, beta=beta, alpha=alpha)
+    baddbmm = lambda self, batch1, batch2, *, beta=1, alpha=1: matmul.baddbmm(self, batch1, batch2, beta=beta,
+                                                                              alpha=alpha)
+    addbmm = lambda self, batch1, batch2, *, beta=1, alpha=1: matmul.addbmm(self, batch1, batch2, beta=beta,
+                                                                            alpha=alpha)
+    # random samples (ops/random.py)
+    bernoulli = lambda self, p=None, *, generator=None: random.bernoulli(self, p, generator=generator)
+    multinomial = lambda self, num_samples, replacement=False, *, generator=None: random.multinomial(
+        self, num_samples, replacement, generator=generator)
+    narrow = lambda self, dim, start, length: movement.narrow(self, dim, start, length)
+    tril = lambda self, diagonal=0: movement.tril(self, diagonal)
+    triu = lambda self, diagonal=0: movement.triu(self, diagonal)
+    diag = lambda self, diagonal=0: movement.diag(self, diagonal)
+    diagonal = lambda self, offset=0, dim1=0, dim2=1: movement.diagonal(self, offset, dim1, dim2)
+    diag_embed = lambda self, offset=0, dim1=-2, dim2=-1: movement.diag_embed(self, offset, dim1, dim2)
+    trace = lambda self: movement.trace(self)
+    movedim = lambda self, source, destination: movement.movedim(self, source, destination)
+    moveaxis = movedim
+    swapaxes = lambda self, axis0, axis1: movement.swapaxes(self, axis0, axis1)
+    swapdims = lambda self, dim0, dim1: movement.swapdims(self, dim0, dim1)
+    t = lambda self: movement.t(self)
+    mT = property(lambda self: movement.matrix_transpose(self))
+    rot90 = lambda self, k=1, dims=(0, 1): movement.rot90(self, k, dims)
+    fliplr = lambda self: movement.fliplr(self)
+    flipud = lambda self: movement.flipud(self)
+    tensor_split = lambda self, indices_or_sections=None, dim=0, *, sections=None, indices=None: (
+        movement.tensor_split(self, indices_or_sections, dim, sections=sections, indices=indices))
+    broadcast_to = lambda self, size: movement.broadcast_to(self, size)
+    unflatten = lambda self, dim, sizes: movement.unflatten(self, dim, sizes)
+    contiguous = lambda self: movement.contiguous(self)
 
-    def contiguous(self):
-        return self
+    def is_contiguous(self):
+        """Whether the elements lie in C order: CUDA arrays always do, CPU views (a transpose, a step) may not."""
+        return self.device != "cpu" or self._data.flags.c_contiguous
+
+    # gather, scatter and index ops (ops/indexing.py)
+    gather = lambda self, dim, index, *, sparse_grad=False: indexing.gather(self, dim, index, sparse_grad=sparse_grad)
+    scatter = lambda self, dim, index, src=None, value=None, *, reduce=None: indexing.scatter(
+        self, dim, index, src, value, reduce=reduce)
+    scatter_add = lambda self, dim, index, src: indexing.scatter_add(self, dim, index, src)
+    scatter_reduce = lambda self, dim, index, src, reduce, *, include_self=True: indexing.scatter_reduce(
+        self, dim, index, src, reduce, include_self=include_self)
+    index_select = lambda self, dim, index: indexing.index_select(self, dim, index)
+    index_add = lambda self, dim, index, source, *, alpha=1: indexing.index_add(self, dim, index, source, alpha=alpha)
+    index_copy = lambda self, dim, index, source: indexing.index_copy(self, dim, index, source)
+    index_fill = lambda self, dim, index, value: indexing.index_fill(self, dim, index, value)
+    masked_select = lambda self, mask: indexing.masked_select(self, mask)
+    masked_scatter = lambda self, mask, source: indexing.masked_scatter(self, mask, source)
+    take = lambda self, index: indexing.take(self, index)
+    take_along_dim = lambda self, indices, dim=None: indexing.take_along_dim(self, indices, dim)
+    put = lambda self, index, source, accumulate=False: indexing.put(self, index, source, accumulate)
+    nonzero = lambda self, *, as_tuple=False: indexing.nonzero(self, as_tuple=as_tuple)
+    argwhere = lambda self: indexing.argwhere(self)
+    repeat_interleave = lambda self, repeats, dim=None, *, output_size=None: indexing.repeat_interleave(
+        self, repeats, dim, output_size=output_size)
+    unfold = lambda self, dimension, size, step: indexing.unfold(self, dimension, size, step)
 
     # in place (ops/inplace.py): the result is written into this tensor's storage
     add_ = lambda self, other, alpha=1: inplace.add_(self, other, alpha)
@@ -548,6 +682,74 @@ class Tensor:
     floor_ = lambda self: inplace.update(self, "floor_", elementwise.floor)
     ceil_ = lambda self: inplace.update(self, "ceil_", elementwise.ceil)
     round_ = lambda self, decimals=0: inplace.update(self, "round_", elementwise.round, decimals)
+    tril_ = lambda self, diagonal=0: inplace.update(self, "tril_", movement.tril, diagonal)
+    triu_ = lambda self, diagonal=0: inplace.update(self, "triu_", movement.triu, diagonal)
+    scatter_ = lambda self, dim, index, src=None, value=None, *, reduce=None: indexing.scatter_(
+        self, dim, index, src, value, reduce=reduce)
+    scatter_add_ = lambda self, dim, index, src: indexing.scatter_add_(self, dim, index, src)
+    scatter_reduce_ = lambda self, dim, index, src, reduce, *, include_self=True: indexing.scatter_reduce_(
+        self, dim, index, src, reduce, include_self=include_self)
+    index_add_ = lambda self, dim, index, source, *, alpha=1: indexing.index_add_(self, dim, index, source,
+                                                                                 alpha=alpha)
+    index_copy_ = lambda self, dim, index, source: indexing.index_copy_(self, dim, index, source)
+    index_fill_ = lambda self, dim, index, value: indexing.index_fill_(self, dim, index, value)
+    masked_scatter_ = lambda self, mask, source: indexing.masked_scatter_(self, mask, source)
+    put_ = lambda self, index, source, accumulate=False: indexing.put_(self, index, source, accumulate)
+    log2_ = lambda self: inplace.update(self, "log2_", elementwise.log2)
+    log10_ = lambda self: inplace.update(self, "log10_", elementwise.log10)
+    expm1_ = lambda self: inplace.update(self, "expm1_", elementwise.expm1)
+    trunc_ = lambda self: inplace.update(self, "trunc_", elementwise.trunc)
+    fix_ = trunc_
+    frac_ = lambda self: inplace.update(self, "frac_", elementwise.frac)
+    erf_ = lambda self: inplace.update(self, "erf_", elementwise.erf)
+    erfc_ = lambda self: inplace.update(self, "erfc_", elementwise.erfc)
+    erfinv_ = lambda self: inplace.update(self, "erfinv_", elementwise.erfinv)
+    sinc_ = lambda self: inplace.update(self, "sinc_", elementwise.sinc)
+    deg2rad_ = lambda self: inplace.update(self, "deg2rad_", elementwise.deg2rad)
+    rad2deg_ = lambda self: inplace.update(self, "rad2deg_", elementwise.rad2deg)
+    square_ = lambda self: inplace.update(self, "square_", elementwise.square)
+    rsqrt_ = lambda self: inplace.update(self, "rsqrt_", elementwise.rsqrt)
+    atan2_ = lambda self, other: inplace.update(self, "atan2_", elementwise.atan2, other)
+    arctan2_ = atan2_
+    fmod_ = lambda self, other: inplace.update(self, "fmod_", elementwise.fmod, other)
+    hypot_ = lambda self, other: inplace.update(self, "hypot_", elementwise.hypot, other)
+    copysign_ = lambda self, other: inplace.update(self, "copysign_", elementwise.copysign, other)
+    xlogy_ = lambda self, other: inplace.update(self, "xlogy_", elementwise.xlogy, other)
+    heaviside_ = lambda self, values: inplace.update(self, "heaviside_", elementwise.heaviside, values)
+    float_power_ = lambda self, exponent: inplace.update(elementwise.require_float64(self, "float_power_"),
+                                                         "float_power_", elementwise.float_power, exponent)
+    lerp_ = lambda self, end, weight: inplace.update(self, "lerp_", elementwise.lerp, end, weight)
+    addcmul_ = lambda self, tensor1, tensor2, *, value=1: inplace.update(
+        self, "addcmul_", lambda s, a, b: elementwise.addcmul(s, a, b, value=value), tensor1, tensor2)
+    addcdiv_ = lambda self, tensor1, tensor2, *, value=1: inplace.update(
+        self, "addcdiv_", lambda s, a, b: elementwise.addcdiv(s, a, b, value=value), tensor1, tensor2)
+    nan_to_num_ = lambda self, nan=0.0, posinf=None, neginf=None: inplace.update(
+        self, "nan_to_num_", elementwise.nan_to_num, nan, posinf, neginf)
+    logical_and_ = lambda self, other: inplace.update(self, "logical_and_", elementwise.logical_and, other)
+    logical_or_ = lambda self, other: inplace.update(self, "logical_or_", elementwise.logical_or, other)
+    logical_xor_ = lambda self, other: inplace.update(self, "logical_xor_", elementwise.logical_xor, other)
+    logical_not_ = lambda self: inplace.update(self, "logical_not_", elementwise.logical_not)
+    cumprod_ = lambda self, dim, dtype=None: inplace.update(
+        self, "cumprod_", lambda s, d: reduce.cumprod(s, d, dtype=dtype), dim)
+    addmm_ = lambda self, mat1, mat2, *, beta=1, alpha=1: inplace.update(
+        self, "addmm_", lambda s, a, b: matmul.addmm(s, a, b, beta=beta, alpha=alpha), mat1, mat2)
+    addmv_ = lambda self, mat, vec, *, beta=1, alpha=1: inplace.update(
+        self, "addmv_", lambda s, a, b: matmul.addmv(s, a, b, beta=beta, alpha=alpha), mat, vec)
+    baddbmm_ = lambda self, batch1, batch2, *, beta=1, alpha=1: inplace.update(
+        self, "baddbmm_", lambda s, a, b: matmul.baddbmm(s, a, b, beta=beta, alpha=alpha), batch1, batch2)
+    addbmm_ = lambda self, batch1, batch2, *, beta=1, alpha=1: inplace.update(
+        self, "addbmm_", lambda s, a, b: matmul.addbmm(s, a, b, beta=beta, alpha=alpha), batch1, batch2)
+    # random fills (ops/random.py)
+    normal_ = lambda self, mean=0.0, std=1.0, *, generator=None: random.normal_(self, mean, std, generator=generator)
+    uniform_ = lambda self, from_=0.0, to=1.0, *, generator=None: random.uniform_(self, from_, to, generator=generator)
+    bernoulli_ = lambda self, p=0.5, *, generator=None: random.bernoulli_(self, p, generator=generator)
+    exponential_ = lambda self, lambd=1.0, *, generator=None: random.exponential_(self, lambd, generator=generator)
+    log_normal_ = lambda self, mean=1.0, std=2.0, *, generator=None: random.log_normal_(self, mean, std,
+                                                                                        generator=generator)
+    geometric_ = lambda self, p, *, generator=None: random.geometric_(self, p, generator=generator)
+    cauchy_ = lambda self, median=0.0, sigma=1.0, *, generator=None: random.cauchy_(self, median, sigma,
+                                                                                    generator=generator)
+    random_ = lambda self, from_=None, to=None, *, generator=None: random.random_(self, from_, to, generator=generator)
     clip_ = clamp_
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
@@ -562,11 +764,24 @@ def numel(input):
         raise TypeError(f"numel: input must be a Tensor, got {type(input).__name__}")
     return input.numel()
 
+def is_floating_point(input):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_floating_point: input must be a Tensor, got {type(input).__name__}")
+    return input.is_floating_point()
+
+def is_complex(input):
+    """False: the library has no complex dtypes."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_complex: input must be a Tensor, got {type(input).__name__}")
+    return False
+
 def _unpickle_tensor(array, device, requires_grad):
     out = Tensor._wrap(get_backend(device).asarray(array), device)
     out.requires_grad = requires_grad
     return out
 
 # The op families build on Tensor, so they load after it; the methods above look them up when called.
-from . import creation  # noqa: E402
-from .ops import activation, elementwise, inplace, matmul, movement, reduce  # noqa: E402
+from . import creation, legacy  # noqa: E402
+from .ops import activation, elementwise, indexing, inplace, matmul, movement, reduce  # noqa: E402
+from .ops import sorting  # noqa: E402
+from .ops import random  # noqa: E402

@@ -75,6 +75,13 @@ activation_backward(g, x, kind, a, b)
 dropout(x, p, key)                x with element i zeroed where scalar.uniform_hash(key, i) < p, the rest scaled by
                                   1 / (1 - p): the same mask on every device.
 where(cond, a, b)                 a where the bool array cond holds, else b (a, b: arrays or python numbers).
+special(x, kind)                  scalar.special(kind, x) at every element of a float array: expm1, log2, log10,
+                                  trunc, erf, erfc, erfinv, sinc by the codes in backends/scalar.py.
+atan2(a, b)                       The angle of the point (b, a), in [-pi, pi], as numpy.arctan2 (floats).
+fmod(a, b)                        a - trunc(a / b) * b exactly: the remainder with the sign of a, as C's fmod
+                                  (integer b holds no 0).
+hypot(a, b)                       sqrt(a * a + b * b) without overflow (floats).
+copysign(a, b)                    The magnitude of a with the sign bit of b (floats).
 
 # reductions: axis is None (all), an int or a tuple of ints
 sum(x, axis, keepdims)            The sum over `axis` (integers and bools sum as int64).
@@ -84,6 +91,10 @@ argmax(x, axis, keepdims)         The index of the first maximum along the int `
 argmin(x, axis, keepdims)         The index of the first minimum along `axis`.
 prod(x, axis, keepdims)           The product over `axis` (integers and bools multiply as int64).
 cumsum(x, axis)                   The running sum along the int `axis` (integers and bools add as int64).
+cumprod(x, axis)                  The running product along the int `axis` (integers and bools multiply as int64).
+cummax(x, axis)                   (the running maximum along the int `axis`, the int64 index where it was last
+                                  reached): a NaN wins and stays, and a later NaN takes the index.
+cummin(x, axis)                   (the running minimum, the index where it was last reached), as cummax.
 
 # movement
 reshape(x, shape)                 x with a new shape of the same size (one entry may be -1).
@@ -103,6 +114,26 @@ pad_copy(x, sources)              (planes, D, H, W) -> (planes, OD, OH, OW): the
 pad_copy_backward(g, sources, in_shape)
                                   The gradient of pad_copy: zeros of `in_shape` with each g element added where it
                                   was copied from.
+
+# gather and scatter along one axis: index is int64 and in range (the ops check it); backends/cpu/indexing.py
+gather(x, axis, index)            out[..., i, ...] = x[..., index[..., i, ...], ...] with i along `axis`: out has
+                                  index's shape, which is no larger than x's outside `axis`.
+scatter_reduce(x, axis, index, src, reduce)
+                                  A copy of x with each element of src's leading index-shaped box combined into x
+                                  at its index along `axis`, by scalar.scatter_combine: reduce 'assign' (a repeated
+                                  index keeps one of its values), 'sum', 'prod', 'amax' or 'amin'.
+index_select(x, axis, index)      x's slices at the positions of the 1-d `index` along `axis`.
+index_scatter(x, axis, index, src, accumulate)
+                                  A copy of x with src's slice l along `axis` written at index[l] of the 1-d
+                                  `index` (added when accumulate; else a repeated index keeps one of its slices).
+
+# sorting and searching; backends/cpu/sorting.py
+argsort(x, axis, descending)      The int64 positions that sort x along the int `axis`, stably in both directions
+                                  (equal elements keep their order): NaN sorts above every number, -0.0 equals 0.0.
+searchsorted(sequence, values, right)
+                                  int64 (rows, m): where each value of row r of `values` (rows, m) goes in row r of
+                                  the sorted `sequence` (rows or 1, n), before equal elements (after them with
+                                  right); a NaN value goes after every element. Both have one dtype.
 
 # matmul, pooling, convolution
 matmul(a, b)                      (..., m, k) @ (..., k, n) with broadcast batch dims.
@@ -135,6 +166,12 @@ col2im(cols, input_shape, geometry)
 resample(x, taps)                 (planes, D, H, W) -> (planes, OD, OH, OW): along each dim, output o sums
                                   weight * input over its taps (`taps`, an ops.resample.Taps). interpolate; its
                                   gradient is resample with taps.transposed.
+grid_sample(x, grid, mode, padding, align_corners)
+                                  x (N, C, H, W) read at grid (N, OH, OW, 2), normalised (x, y) positions -> (N, C,
+                                  OH, OW): the taps and weights of scalar.grid_tap (mode and padding: its codes),
+                                  NaN where a position is not finite.
+grid_sample_backward(g, x, grid, mode, padding, align_corners, need_input, need_grid)
+                                  (grad_x, grad_grid) of grid_sample; None for each gradient that is not needed.
 
 # normalisation: x is an (N, C, S) view; `grouping` (an ops.normalization.Grouping) says which elements share
 # statistics (mean and biased variance, float64 arrays) and whether weight and bias index C or S
@@ -155,6 +192,18 @@ adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, ep
                                   Adam, or AdamW when decoupled (max_exp_avg_sq may be empty unless amsgrad).
 adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay)
                                   Adadelta.
+rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum,
+             centered)
+                                  RMSprop (grad_avg used only when centered, momentum_buffer only with momentum).
+adagrad_step(param, grad, state_sum, lr, lr_decay, eps, weight_decay, step)
+                                  Adagrad, its learning rate decayed for step `step`.
+adamax_step(param, grad, exp_avg, exp_inf, lr, beta1, beta2, eps, weight_decay, step)
+                                  Adamax.
+nadam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step, mu, mu_next,
+           mu_product)
+                                  NAdam, with this step's momentum mu, the next one and the product of the mus so far.
+radam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step)
+                                  RAdam.
 """
 
 class Declared(NamedTuple):

@@ -57,6 +57,58 @@ Sigmoid = _activation("Sigmoid", F.sigmoid)
 Tanh = _activation("Tanh", F.tanh)
 Softsign = _activation("Softsign", F.softsign)
 LogSigmoid = _activation("LogSigmoid", F.logsigmoid)
+Tanhshrink = _activation("Tanhshrink", F.tanhshrink)
+
+class Threshold(Module):
+    """`value` where the input is <= `threshold`, else the input."""
+    def __init__(self, threshold, value, inplace=False):
+        self.threshold = check_number(threshold, "threshold", "Threshold")
+        self.value = check_number(value, "value", "Threshold")
+        self.inplace = check_bool(inplace, "inplace", "Threshold")
+
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold!r}, value={self.value!r}" + (", inplace=True" if self.inplace else "")
+
+class Hardshrink(Module):
+    function = staticmethod(F.hardshrink)
+
+    def __init__(self, lambd=0.5):
+        self.lambd = check_number(lambd, "lambd", type(self).__name__)
+
+    def forward(self, input):
+        return type(self).function(input, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+class Softshrink(Hardshrink):
+    function = staticmethod(F.softshrink)
+
+class RReLU(Module):
+    """rrelu: a random slope per element in training, the mean slope (lower + upper) / 2 in evaluation."""
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        self.lower = check_number(lower, "lower", "RReLU")
+        self.upper = check_number(upper, "upper", "RReLU")
+        self.inplace = check_bool(inplace, "inplace", "RReLU")
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower!r}, upper={self.upper!r}" + (", inplace=True" if self.inplace else "")
+
+class GLU(Module):
+    def __init__(self, dim=-1):
+        self.dim = check_int(dim, "dim", "GLU")
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
 
 class PReLU(Module):
     """prelu with a learned slope: one shared (num_parameters=1) or one per channel, each starting at `init`."""
@@ -85,6 +137,10 @@ class LogSoftmax(Module):
 class Softmax(LogSoftmax):
     def forward(self, input):
         return F.softmax(input, self.dim)
+
+class Softmin(LogSoftmax):
+    def forward(self, input):
+        return F.softmin(input, self.dim)
 
 class Softmax2d(Module):
     """softmax over the channels of a (N, C, H, W) or (C, H, W) input."""

@@ -1,5 +1,6 @@
 """Dropout modules: `Dropout` zeroes elements with probability p in training and scales the rest by 1/(1-p);
-`Dropout1d/2d/3d` zero whole channels; in eval all pass their input through."""
+`Dropout1d/2d/3d` zero whole channels; `AlphaDropout` and `FeatureAlphaDropout` keep a SELU network's mean and
+variance; in eval all pass their input through."""
 from ..arguments import check_bool, check_number
 from . import functional as F
 from .module import Module
@@ -28,3 +29,11 @@ class Dropout2d(Dropout):
 
 class Dropout3d(Dropout):
     function = staticmethod(F.dropout3d)
+
+class AlphaDropout(Dropout):
+    """Dropout for SELU networks: dropped elements take SELU's saturation value and the result is rescaled so
+    that mean and variance stay as they were."""
+    function = staticmethod(F.alpha_dropout)
+
+class FeatureAlphaDropout(Dropout):
+    function = staticmethod(F.feature_alpha_dropout)

@@ -1,5 +1,6 @@
-"""Lazy modules: `LazyLinear`, `LazyConv1d/2d/3d` and `LazyBatchNorm1d/2d/3d` infer their input size (in_features,
-in_channels, num_features) from the first input, as d2l's models let PyTorch do.
+"""Lazy modules: `LazyLinear`, `LazyConv1d/2d/3d`, `LazyConvTranspose1d/2d/3d`, `LazyBatchNorm1d/2d/3d` and
+`LazyInstanceNorm1d/2d/3d` infer their input size (in_features, in_channels, num_features) from the first input,
+as d2l's models let PyTorch do.
 
 Until then each parameter is an `UninitializedParameter`: an empty placeholder that an optimizer may already hold,
 and that `.to(device)` moves. The first call builds the ordinary module for the input it sees (drawing its
@@ -14,9 +15,10 @@ from ..arguments import check_tensor
 from ..backends import get_backend
 from ..tensor import Tensor
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
-from .conv import Conv1d, Conv2d, Conv3d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .linear import Linear
 from .module import Module, Parameter
+from .normalization import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 
 class UninitializedParameter(Parameter):
     """A parameter whose shape is not known yet: empty, float32, on its module's device."""
@@ -138,11 +140,33 @@ class LazyConv2d(_LazyConv, Conv2d):
 class LazyConv3d(_LazyConv, Conv3d):
     pass
 
+class _LazyConvTranspose(_LazyConv):
+    """A transposed convolution's weight is (in_channels, out_channels / groups, *kernel_size)."""
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+                 dilation=1, padding_mode="zeros"):
+        kwargs = dict(stride=stride, padding=padding, output_padding=output_padding, groups=groups, bias=bias,
+                      dilation=dilation, padding_mode=padding_mode)
+        _ordinary(type(self)).__init__(self, 0, out_channels, kernel_size, **kwargs)
+        self._start_lazy((out_channels, kernel_size), kwargs)
+
+    def _size_of_state(self, state):
+        shape = _shape(state, "weight")
+        return None if shape is None or len(shape) != type(self).dims + 2 else shape[0]
+
+class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
+    pass
+
+class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
+    pass
+
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
+    pass
+
 class _LazyBatchNorm(_Lazy):
     _size_name = "num_features"
 
-    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
-        kwargs = dict(eps=eps, momentum=momentum, affine=affine, track_running_stats=track_running_stats)
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, *, bias=True):
+        kwargs = dict(eps=eps, momentum=momentum, affine=affine, track_running_stats=track_running_stats, bias=bias)
         _ordinary(type(self)).__init__(self, 1, **kwargs)   # checks the arguments; the size comes later
         self._start_lazy((), kwargs)
 
@@ -166,4 +190,23 @@ class LazyBatchNorm2d(_LazyBatchNorm, BatchNorm2d):
     pass
 
 class LazyBatchNorm3d(_LazyBatchNorm, BatchNorm3d):
+    pass
+
+class _LazyInstanceNorm(_LazyBatchNorm):
+    """PyTorch's lazy instance norms default to affine=True and track_running_stats=True, unlike InstanceNorm.
+    num_features is the channel count of a batched (N, C, *spatial) or an unbatched (C, *spatial) input."""
+    def _size_of_input(self, input):
+        dims = type(self).spatial_dims
+        if input.ndim not in (dims + 1, dims + 2):
+            raise ValueError(f"{type(self).__name__}: expected a {dims + 1}-d (C, *spatial) or {dims + 2}-d (N, C, "
+                             f"*spatial) input to take num_features from, got shape {input.shape}")
+        return input.shape[1 if input.ndim == dims + 2 else 0]
+
+class LazyInstanceNorm1d(_LazyInstanceNorm, InstanceNorm1d):
+    pass
+
+class LazyInstanceNorm2d(_LazyInstanceNorm, InstanceNorm2d):
+    pass
+
+class LazyInstanceNorm3d(_LazyInstanceNorm, InstanceNorm3d):
     pass

@@ -1,5 +1,7 @@
-"""`Linear` (y = x W^T + b), and the modules that only reshape: `Flatten`, `Unflatten`, `Identity`,
-`PixelShuffle`, `PixelUnshuffle`."""
+"""`Linear` (y = x W^T + b), `Bilinear` (y = x1^T A x2 + b), and the modules that only reshape: `Flatten`,
+`Unflatten`, `Identity`, `PixelShuffle`, `PixelUnshuffle`, `ChannelShuffle`."""
+import math
+
 import numpy as np
 
 from ..arguments import check_bool, check_int, normalize_dim
@@ -79,3 +81,39 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self):
         return f"downscale_factor={self.downscale_factor}"
+
+class Bilinear(Module):
+    """weight (out_features, in1_features, in2_features) and bias (out_features,), both
+    U(-1/sqrt(in1_features), 1/sqrt(in1_features)) as in PyTorch."""
+    def __init__(self, in1_features, in2_features, out_features, bias=True):
+        for name, value in (("in1_features", in1_features), ("in2_features", in2_features),
+                            ("out_features", out_features)):
+            check_int(value, name, "Bilinear", minimum=0)
+        check_bool(bias, "bias", "Bilinear")
+        self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
+        self.weight = Parameter(np.empty((out_features, in1_features, in2_features), np.float32))
+        self.bias = Parameter(np.empty(out_features, np.float32)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.in1_features) if self.in1_features else 0.0
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+class ChannelShuffle(Module):
+    def __init__(self, groups):
+        self.groups = check_int(groups, "groups", "ChannelShuffle", minimum=1)
+
+    def forward(self, input):
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self):
+        return f"groups={self.groups}"

@@ -1,8 +1,11 @@
-"""Loss modules over `nn.functional`, with PyTorch's constructor arguments. A class `weight` (and
-BCEWithLogitsLoss's `pos_weight`) is a buffer, so it moves with `.to(device)` and is saved in the state dict.
-The deprecated `size_average` and `reduce` arguments exist for signature compatibility and must stay None: pass
-`reduction` instead."""
+"""Loss modules over `nn.functional`, with PyTorch's constructor arguments and reprs (which show none of them).
+A class `weight` (and BCEWithLogitsLoss's `pos_weight`) is a buffer, so it moves with `.to(device)` and is saved
+in the state dict. The deprecated `size_average` and `reduce` arguments exist for signature compatibility and
+must stay None: pass `reduction` instead."""
+import warnings
+
 from . import functional as F
+from .distance import PairwiseDistance
 from .module import Module
 
 class _Loss(Module):
@@ -27,8 +30,6 @@ class _Loss(Module):
         extra = {name: getattr(self, name) for name in type(self).buffers + type(self).options}
         return type(self).function(input, target, reduction=self.reduction, **extra)
 
-    def extra_repr(self):
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
 
 class L1Loss(_Loss):
     function = staticmethod(F.l1_loss)
@@ -41,6 +42,13 @@ class NLLLoss(_Loss):
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction, weight=weight, ignore_index=ignore_index)
+
+class NLLLoss2d(NLLLoss):
+    """NLLLoss under its deprecated name (nll_loss takes (N, C, H, W) inputs itself), with PyTorch's warning."""
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+        warnings.warn("NLLLoss2d is deprecated in PyTorch: NLLLoss takes (N, C, H, W) inputs as they are",
+                      FutureWarning, stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 class CrossEntropyLoss(_Loss):
     function, options, buffers = staticmethod(F.cross_entropy), ("ignore_index", "label_smoothing"), ("weight",)
@@ -79,3 +87,84 @@ class KLDivLoss(_Loss):
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
         super().__init__(size_average, reduce, reduction, log_target=log_target)
+
+class MarginRankingLoss(_Loss):
+    options = ("margin",)
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction, margin=margin)
+
+    def forward(self, input1, input2, target):
+        return F.margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+class HingeEmbeddingLoss(_Loss):
+    function, options = staticmethod(F.hinge_embedding_loss), ("margin",)
+
+    def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction, margin=margin)
+
+class CosineEmbeddingLoss(_Loss):
+    options = ("margin",)
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction, margin=margin)
+
+    def forward(self, input1, input2, target):
+        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+class SoftMarginLoss(_Loss):
+    function = staticmethod(F.soft_margin_loss)
+
+class MultiLabelSoftMarginLoss(_Loss):
+    function, buffers = staticmethod(F.multilabel_soft_margin_loss), ("weight",)
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction, weight=weight)
+
+class MultiLabelMarginLoss(_Loss):
+    function = staticmethod(F.multilabel_margin_loss)
+
+class MultiMarginLoss(_Loss):
+    function, options, buffers = staticmethod(F.multi_margin_loss), ("p", "margin"), ("weight",)
+
+    def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction, p=p, margin=margin, weight=weight)
+
+class TripletMarginLoss(_Loss):
+    options = ("margin", "p", "eps", "swap")
+
+    def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction, margin=margin, p=p, eps=eps, swap=swap)
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
+                                     swap=self.swap, reduction=self.reduction)
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """The triplet loss with a distance function of your own; the default, PairwiseDistance(), is a child
+    module, as in PyTorch."""
+    options = ("margin", "swap")
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+        super().__init__(None, None, reduction, margin=margin, swap=swap)
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_with_distance_loss(anchor, positive, negative,
+                                                   distance_function=self.distance_function, margin=self.margin,
+                                                   swap=self.swap, reduction=self.reduction)
+
+class PoissonNLLLoss(_Loss):
+    function, options = staticmethod(F.poisson_nll_loss), ("log_input", "full", "eps")
+
+    def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction, log_input=log_input, full=full, eps=eps)
+
+class GaussianNLLLoss(_Loss):
+    options = ("full", "eps")
+
+    def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
+        super().__init__(None, None, reduction, full=full, eps=eps)
+
+    def forward(self, input, target, var):
+        return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps, reduction=self.reduction)

@@ -1,4 +1,5 @@
-"""`Module` and `Parameter`: PyTorch's way of grouping tensors that learn with the code that uses them."""
+"""`Module`, `Parameter` and `Buffer`: PyTorch's way of grouping tensors that learn, and state that is kept but not
+learned, with the code that uses them."""
 import collections
 import collections.abc
 import functools
@@ -30,6 +31,26 @@ class Parameter(Tensor):
 
     def __reduce__(self):
         return Parameter, (self.detach(), self.requires_grad)
+
+class _BufferType(type):
+    """isinstance(t, Buffer) holds for the tensors that Buffer(...) marked, as in PyTorch."""
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False)
+
+class Buffer(metaclass=_BufferType):
+    """Buffer(data=None, *, persistent=True): a Tensor marked as a buffer, so that `module.name = Buffer(t)`
+    registers it as `register_buffer(name, t, persistent)` does. Like PyTorch's, it returns a plain Tensor (on
+    data's storage, keeping its requires_grad) rather than an instance of a class of its own."""
+    def __new__(cls, data=None, *, persistent=True):
+        check_bool(persistent, "persistent", "Buffer")
+        if data is None:
+            data = Tensor(np.empty(0, np.float32))
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Buffer: data must be a Tensor or None, got {type(data).__name__}")
+        tensor = data.detach()
+        tensor.requires_grad = data.requires_grad
+        tensor._is_buffer, tensor.persistent = True, persistent
+        return tensor
 
 def _with_factory_arguments(init):
     """The library's module constructors take PyTorch's `device=` and `dtype=` (nn.Linear(4, 2, device="cuda")):
@@ -63,17 +84,26 @@ class Module:
         """Nothing to set up: PyTorch's subclasses call super().__init__() first, and may here too."""
 
     def __setattr__(self, name, value):
+        if isinstance(value, Buffer):
+            self.register_buffer(name, value, value.persistent)
+            return
         order = self.__dict__.setdefault("_order", [])
         if isinstance(value, (Parameter, Module)) and name not in order:
             order.append(name)
         object.__setattr__(self, name, value)
 
-    def register_buffer(self, name, tensor):
+    def register_buffer(self, name, tensor, persistent=True):
+        """A tensor kept with the module (moved by .to()); a persistent one is also in the state dict."""
         if not isinstance(name, str) or not name.isidentifier():
             raise TypeError(f"register_buffer: name must be a str that is a valid attribute name, got {name!r}")
         if not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: buffer {name!r} must be a Tensor, got {type(tensor).__name__}")
-        self.__dict__.setdefault("_buffer_names", []).append(name)
+        check_bool(persistent, "persistent", "register_buffer")
+        names = self.__dict__.setdefault("_buffer_names", [])
+        if name not in names:
+            names.append(name)
+        transient = self.__dict__.setdefault("_non_persistent", set())
+        (transient.discard if persistent else transient.add)(name)
         object.__setattr__(self, name, tensor)
 
     def register_parameter(self, name, param):
@@ -145,6 +175,10 @@ class Module:
         for _, buffer in self.named_buffers():
             yield buffer
 
+    def _persistent_buffer_names(self):
+        transient = self.__dict__.get("_non_persistent", ())
+        return [name for name in self.__dict__.get("_buffer_names", []) if name not in transient]
+
     def state_dict(self):
         """{name: Tensor} of every parameter and buffer in PyTorch's order (each module's own parameters, then its
         buffers, then its children), detached: they share storage with the module."""
@@ -152,7 +186,7 @@ class Module:
         for prefix, module in self.named_modules():
             state.update((_joined(prefix, name), p.detach()) for name, p in module._members(Parameter))
             state.update((_joined(prefix, name), getattr(module, name).detach())
-                         for name in module.__dict__.get("_buffer_names", []))
+                         for name in module._persistent_buffer_names())
         return state
 
     def load_state_dict(self, state_dict, strict=True):
@@ -177,7 +211,8 @@ class Module:
                 raise TypeError(f"load_state_dict: keys must be str names such as 'fc1.weight', got {key!r} "
                                 f"({type(key).__name__})")
         own = dict(self.named_parameters())
-        own.update(self.named_buffers())
+        own.update((_joined(prefix, name), getattr(module, name)) for prefix, module in self.named_modules()
+                   for name in module._persistent_buffer_names())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):

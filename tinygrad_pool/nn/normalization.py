@@ -1,4 +1,5 @@
-"""Layer, group and instance normalisation modules, as in PyTorch (BatchNorm lives in batchnorm.py)."""
+"""Layer, group, instance, RMS and local response normalisation modules, as in PyTorch (BatchNorm lives in
+batchnorm.py)."""
 import warnings
 
 import numpy as np
@@ -87,3 +88,39 @@ class InstanceNorm2d(_InstanceNorm):
 
 class InstanceNorm3d(_InstanceNorm):
     spatial_dims = 3
+
+class RMSNorm(Module):
+    """Divides by the root mean square over the last dims, `normalized_shape`, and scales by a learned weight of
+    that shape; eps None is the machine epsilon of the input's dtype."""
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True):
+        shape = (normalized_shape,) if is_int(normalized_shape) else normalized_shape
+        if not isinstance(shape, (tuple, list)) or not all(is_int(s) for s in shape):
+            raise TypeError(f"RMSNorm: normalized_shape must be an int or a tuple of ints, got {normalized_shape!r}")
+        for size in shape:
+            check_int(size, "normalized_shape entries", "RMSNorm", minimum=0)
+        if eps is not None:
+            check_number(eps, "eps", "RMSNorm", minimum=0)
+        check_bool(elementwise_affine, "elementwise_affine", "RMSNorm")
+        self.normalized_shape, self.eps = tuple(int(s) for s in shape), eps
+        self.elementwise_affine = elementwise_affine
+        self.weight = Parameter(np.ones(self.normalized_shape, np.float32)) if elementwise_affine else None
+
+    def forward(self, input):
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+class LocalResponseNorm(Module):
+    """Divides each channel by a power of the mean square over `size` neighbouring channels (AlexNet's)."""
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        self.size = check_int(size, "size", "LocalResponseNorm", minimum=1)
+        for name, value in (("alpha", alpha), ("beta", beta), ("k", k)):
+            check_number(value, name, "LocalResponseNorm")
+        self.alpha, self.beta, self.k = alpha, beta, k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -1,16 +1,21 @@
-"""Activations: relu, sigmoid, tanh, the pointwise family (leaky_relu, elu, gelu, silu, ...), prelu, softmax,
-log_softmax and dropout, each a Function over one backend kernel or a short chain of them.
+"""Activations: relu, sigmoid, tanh, the pointwise family (leaky_relu, elu, gelu, silu, threshold, the shrinks,
+...), rrelu, glu, prelu, softmax, softmin, log_softmax and the dropouts, each a Function over one backend kernel
+or a short chain of them.
 
 `inplace=True` is accepted wherever PyTorch has it, and computes out of place: the result is a new tensor and the
 input keeps its values, so autograd never sees a changed input. Use the returned tensor, as `x = F.relu(x,
-inplace=True)` and `nn.Sequential` do.
+inplace=True)` and `nn.Sequential` do. The functions whose names end in `_` (`relu_`, `elu_`, ...) do write into
+their input, through `ops/inplace.py`, with PyTorch's rules for in-place writes.
 """
+import numpy as np
+
 from ..arguments import check_bool, check_choice, check_number, check_tensor, normalize_dim
 from ..autograd import FromOutput, Function
 from ..backends import scalar
 from ..seeding import generator
 from ..tensor import Tensor
-from .elementwise import as_float
+from . import inplace
+from .elementwise import as_float, cast, where
 
 class Relu(FromOutput):
     kernel, grad = "relu", staticmethod(lambda xp, g, y: xp.relu_backward(g, y))
@@ -106,6 +111,89 @@ def logsigmoid(input):
     """log(sigmoid(x)) without overflow or loss of precision for large |x|."""
     return _pointwise("logsigmoid", input, scalar.LOGSIGMOID)
 
+def threshold(input, threshold, value, inplace=False):
+    """`value` where x <= threshold, else x (NaN stays). An integer input keeps its dtype, and `value` takes it."""
+    return _threshold("threshold", input, threshold, value, inplace)
+
+def _threshold(op, input, limit, value, inplace=False):
+    check_tensor(input, "input", op)
+    check_number(limit, "threshold", op)
+    check_number(value, "value", op)
+    check_bool(inplace, "inplace", op)
+    if input.dtype.kind in "iu":
+        return where(input <= limit, np.array(value).astype(input.dtype).item(), input)
+    return _pointwise(op, input, scalar.THRESHOLD, limit, value)
+
+def hardshrink(input, lambd=0.5):
+    """0 where -lambd <= x <= lambd, else x."""
+    check_number(lambd, "lambd", "hardshrink")
+    return _pointwise("hardshrink", input, scalar.HARDSHRINK, lambd)
+
+def softshrink(input, lambd=0.5):
+    """x moved toward 0 by lambd, and 0 where it would cross it."""
+    if check_number(lambd, "lambd", "softshrink") < 0:
+        raise ValueError(f"softshrink: lambd={lambd} must be at least 0")
+    return _pointwise("softshrink", input, scalar.SOFTSHRINK, lambd)
+
+def tanhshrink(input):
+    """x - tanh(x); integer inputs become float32, as in PyTorch."""
+    return _pointwise("tanhshrink", as_float(check_tensor(input, "input", "tanhshrink")), scalar.TANHSHRINK)
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """leaky_relu with a random slope: in training each element x <= 0 is multiplied by its own slope drawn
+    uniformly from [lower, upper] (from the library's generator, so manual_seed reproduces it), and in evaluation
+    by the fixed slope (lower + upper) / 2."""
+    check_tensor(input, "input", "rrelu")
+    check_number(lower, "lower", "rrelu")
+    check_number(upper, "upper", "rrelu")
+    check_bool(training, "training", "rrelu")
+    check_bool(inplace, "inplace", "rrelu")
+    if lower > upper:
+        raise ValueError(f"rrelu: lower={lower} must not be greater than upper={upper}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"rrelu: input must be float32 or float64, got {input.dtype}")
+    if not training:
+        return _pointwise("rrelu", input, scalar.LEAKY_RELU, (lower + upper) / 2)
+    slopes = Tensor(generator().uniform(lower, upper, input.shape).astype(input.dtype), device=input.device)
+    return where(input <= 0, input * slopes, input)
+
+def glu(input, dim=-1):
+    """The gated linear unit: a * sigmoid(b), where a and b are the two halves of `input` along `dim`."""
+    _float_input(input, "glu")
+    if input.ndim == 0:
+        raise ValueError("glu: a 0-d input has no dim to split in halves")
+    dim = normalize_dim(dim, input.ndim)
+    if input.shape[dim] % 2:
+        raise ValueError(f"glu: dim {dim} of input {input.shape} has size {input.shape[dim]}, which must be even "
+                         "to split in halves")
+    first, second = input.chunk(2, dim)
+    return first * sigmoid(second)
+
+# --- the in-place forms: the function's value written into its input ------------------------------------------
+def relu_(input):
+    return inplace.update(input, "relu_", relu)
+
+def elu_(input, alpha=1.0):
+    return inplace.update(input, "elu_", lambda source: elu(source, alpha))
+
+def leaky_relu_(input, negative_slope=0.01):
+    return inplace.update(input, "leaky_relu_", lambda source: leaky_relu(source, negative_slope))
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return inplace.update(input, "hardtanh_", lambda source: hardtanh(source, min_val, max_val))
+
+def selu_(input):
+    return inplace.update(input, "selu_", selu)
+
+def celu_(input, alpha=1.0):
+    return inplace.update(input, "celu_", lambda source: celu(source, alpha))
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return inplace.update(input, "rrelu_", lambda source: rrelu(source, lower, upper, training))
+
+def threshold_(input, threshold, value):
+    return inplace.update(input, "threshold_", lambda source: _threshold("threshold_", source, threshold, value))
+
 class PRelu(Function):
     """x where x > 0, else slope * x, with the slope broadcast per channel. Its own node (not a where over a
     product) so that an input of +inf gives the slope a gradient of 0, as in PyTorch, not 0 * inf."""
@@ -174,11 +262,20 @@ def _softmax_dim(input, dim):
         return 0 if input.ndim in (0, 1, 3) else 1
     return normalize_dim(dim, input.ndim)
 
-def softmax(input, dim=None):
-    return Softmax.apply(_float_input(input, "softmax"), _softmax_dim(input, dim))
+def _softmax_input(input, dtype, op):
+    """The input of a softmax, cast to `dtype` first when one is given (PyTorch's dtype=)."""
+    check_tensor(input, "input", op)
+    return _float_input(input if dtype is None else cast(input, dtype), op)
 
-def log_softmax(input, dim=None):
-    return LogSoftmax.apply(_float_input(input, "log_softmax"), _softmax_dim(input, dim))
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return Softmax.apply(_softmax_input(input, dtype, "softmax"), _softmax_dim(input, dim))
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return LogSoftmax.apply(_softmax_input(input, dtype, "log_softmax"), _softmax_dim(input, dim))
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-input): the smallest entries get the largest weights."""
+    return Softmax.apply(-_softmax_input(input, dtype, "softmin"), _softmax_dim(input, dim))
 
 # --- dropout ---------------------------------------------------------------------------------------------------
 class Dropout(Function):
@@ -233,3 +330,35 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
     return _channel_dropout("dropout3d", input, p, training, inplace, 3)
+
+# --- alpha dropout: dropout that keeps SELU's zero mean and unit variance --------------------------------------
+SELU_SATURATION = scalar.SELU_ALPHA * scalar.SELU_SCALE   # -selu(-inf): where a dropped element is set
+
+def _alpha_dropout(op, input, p, training, inplace, per_channel):
+    """Dropped elements (or whole channels) take SELU's negative saturation value, and an affine map a x + b of
+    the result restores the input's mean and variance, a = ((1 - p)(1 + p s^2))^-1/2 with s the saturation."""
+    _check_dropout(op, input, p, training, inplace)
+    if per_channel and input.ndim < 2:
+        raise ValueError(f"{op}: expected an input with a channel dim (N, C, ...) or (C, ...), got shape "
+                         f"{input.shape}")
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be float32 or float64, got {input.dtype}")
+    if p == 1.0:
+        return input * 0.0
+    mask_shape = input.shape[:2] + (1,) * (input.ndim - 2) if per_channel else input.shape
+    keep = generator().random(mask_shape) >= p
+    a = 1.0 / np.sqrt((SELU_SATURATION ** 2 * p + 1) * (1 - p))
+    scale = Tensor((keep * a).astype(input.dtype), device=input.device)
+    shift = Tensor(((keep - 1.0) * SELU_SATURATION * a + SELU_SATURATION * a * p).astype(input.dtype),
+                   device=input.device)
+    return input * scale + shift
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for self-normalising networks (SELU): off unless training=True, as in PyTorch."""
+    return _alpha_dropout("alpha_dropout", input, p, training, inplace, per_channel=False)
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout of whole channels: one draw per (sample, channel) of an (N, C, ...) input."""
+    return _alpha_dropout("feature_alpha_dropout", input, p, training, inplace, per_channel=True)

@@ -5,13 +5,16 @@ copy); `promote` brings both operands to PyTorch's result dtype first. Gradients
 summed back to their shapes by `unbroadcast`.
 """
 import builtins
+import math
 import numbers
 
 import numpy as np
 
-from ..arguments import check_bool, check_number, check_tensor
+from ..arguments import check_bool, check_choice, check_number, check_tensor, is_int
 from ..autograd import FromOutput, Function, Undoable
-from ..tensor import Tensor, as_dtype, bool_, common_device, float32, int64
+from ..backends import scalar
+from ..dtypes import get_default_dtype, finfo
+from ..tensor import Tensor, as_dtype, bool_, common_device, float32, float64, int64
 
 _CATEGORY = {bool_: 0, int64: 1, np.dtype("int32"): 1, np.dtype("uint8"): 1, float32: 2, np.dtype("float64"): 2}
 
@@ -50,11 +53,11 @@ def promote(a, b, true_divide=False):
         if dtype != int64:   # PyTorch casts the number to the tensor's integer dtype, wrapping it: uint8 + 300 adds 44
             b = int(np.array(b).astype(dtype))
     elif isinstance(b, numbers.Real):
-        dtype = a.dtype if a.dtype.kind == "f" else float32
+        dtype = a.dtype if a.dtype.kind == "f" else get_default_dtype()
     else:
         raise TypeError(f"unsupported operand {b!r} of type {type(b).__name__}: use a Tensor or a number")
     if true_divide and dtype.kind != "f":
-        dtype = float32
+        dtype = get_default_dtype()
     if isinstance(b, Tensor):
         return cast(a, dtype), cast(b, dtype)
     return cast(a, dtype), (float(b) if dtype.kind == "f" else b)
@@ -152,19 +155,71 @@ def _binary(fn, input, other, reverse, true_divide=False):
     a, b = promote(input, other, true_divide)
     return fn.apply(b, a) if reverse else fn.apply(a, b)
 
-def add(input, other, reverse=False):
-    """input + other (other + input when `reverse`, for the reflected operators)."""
-    return _binary(Add, input, other, reverse)
+def _scaled(tensor, other, alpha, op):
+    """alpha * other, for add's and sub's alpha; a float alpha needs a float operand, as in PyTorch."""
+    check_number(alpha, "alpha", op)
+    integral = tensor.dtype.kind != "f" and (other.dtype.kind != "f" if isinstance(other, Tensor)
+                                             else not isinstance(other, float))
+    if integral and not is_int(alpha):
+        raise TypeError(f"{op}: alpha={alpha!r} must be an int when both operands are integers or bools, as in "
+                        "PyTorch; use float tensors for a float alpha")
+    return other if alpha == 1 else other * alpha
 
-def sub(input, other, reverse=False):
-    return _binary(Sub, input, other, reverse)
+def _number_first(input, other):
+    """Whether the call is torch.add(2, x): a number, then the Tensor."""
+    return not isinstance(input, Tensor) and isinstance(other, Tensor)
+
+def add(input, other, *, alpha=1, reverse=False):
+    """input + alpha * other (other + input when `reverse`, for the reflected operators); input may be a number
+    when other is the Tensor, as in torch.add(2, x)."""
+    if alpha == 1 and isinstance(input, Tensor):   # the common case: x + y
+        return _binary(Add, input, other, reverse)
+    if _number_first(input, other):
+        return _binary(Add, _scaled(other, other, alpha, "add"), input, True)
+    check_tensor(input, "input", "add")
+    return _binary(Add, input, _scaled(input, other, alpha, "add"), reverse)
+
+def sub(input, other, *, alpha=1, reverse=False):
+    """input - alpha * other (other - input when `reverse`)."""
+    if alpha == 1 and isinstance(input, Tensor):
+        return _binary(Sub, input, other, reverse)
+    if _number_first(input, other):
+        return _binary(Sub, _scaled(other, other, alpha, "sub"), input, True)
+    check_tensor(input, "input", "sub")
+    return _binary(Sub, input, _scaled(input, other, alpha, "sub"), reverse)
 
 def mul(input, other, reverse=False):
-    return _binary(Mul, input, other, reverse)
+    if _number_first(input, other):
+        input, other = other, input
+    return _binary(Mul, check_tensor(input, "input", "mul"), other, reverse)
 
-def div(input, other, reverse=False):
-    """True division: integer operands give float32, as in PyTorch."""
-    return _binary(Div, input, other, reverse, true_divide=True)
+def div(input, other, *, rounding_mode=None, reverse=False):
+    """True division (integer operands give the default float dtype, as in PyTorch), or with rounding_mode
+    'trunc' or 'floor' the quotient rounded toward 0 or -inf, in the operands' dtype and with a zero gradient."""
+    if _number_first(input, other):
+        input, other, reverse = other, input, True
+    check_tensor(input, "input", "div")
+    if rounding_mode is None:
+        return _binary(Div, input, other, reverse, true_divide=True)
+    check_choice(rounding_mode, "rounding_mode", "div", (None, "trunc", "floor"))
+    if rounding_mode == "floor":
+        return _rounded_division(RoundedQuotient, input, other, reverse, "div")
+    if result_dtype(input.dtype, other.dtype if isinstance(other, Tensor) else _number_dtype(other)).kind == "f":
+        return trunc(_binary(Div, input, other, reverse, true_divide=True))
+    dividend, divisor = (other, input) if reverse else (input, other)
+    if not isinstance(dividend, Tensor):
+        dividend = Tensor(dividend, device=input.device)
+    return floor_divide(dividend - fmod(dividend, divisor), divisor)   # exact: the dividend is a multiple now
+
+def _number_dtype(value):
+    """The dtype PyTorch gives a python number operand: bool, int64 or a float."""
+    return bool_ if isinstance(value, (bool, np.bool_)) else int64 if isinstance(value, numbers.Integral) else \
+        get_default_dtype()
+
+def true_divide(input, other):
+    return div(input, other)
+
+subtract, multiply, divide = sub, mul, div
 
 def pow(input, exponent, reverse=False):
     return _binary(Pow, input, exponent, reverse)
@@ -188,6 +243,11 @@ class FloorDivide(Binary):
     def backward(self, g):
         raise RuntimeError("the derivative of floor_divide (//) is not implemented, as in PyTorch: it is 0 wherever "
                            "it exists; detach() the operands, or use true division")
+
+class RoundedQuotient(Binary):
+    """div(..., rounding_mode='floor'): floor_divide's values, with the zero gradient PyTorch gives div there."""
+    kernel, keeps_inputs = "floor_divide", False
+    grad_a = grad_b = staticmethod(lambda xp, g, a, b: xp.zeros(g.shape, g.dtype))
 
 def _rounded_division(fn, input, other, reverse, op):
     """input // other or input % other (other // input, other % input when `reverse`). Bools count as int64,
@@ -238,6 +298,15 @@ def compare(input, other, name):
     device = common_device((a, b))
     raw = [x._data if isinstance(x, Tensor) else x for x in (a, b)]
     return Tensor._wrap(getattr(Tensor.backend(device), name)(*raw), device)
+
+def _comparison(name):
+    def comparison(input, other):
+        return compare(check_tensor(input, "input", name), other, name)
+    comparison.__name__ = name
+    comparison.__doc__ = f"The bool tensor of input {name} other (a Tensor that broadcasts, or a number)."
+    return comparison
+
+eq, ne, lt, le, gt, ge = (_comparison(name) for name in ("eq", "ne", "lt", "le", "gt", "ge"))
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Whether |input - other| <= atol + rtol * |other| at every element (the two broadcast), as a python bool;
@@ -338,7 +407,7 @@ def clamp(input, min=None, max=None):
             check_number(bound, name, "clamp")
     if input.dtype.kind != "f" and any(isinstance(b, numbers.Real) and not isinstance(b, numbers.Integral)
                                        for b in (min, max)):
-        input = cast(input, float32)   # an integer tensor clamped by a float becomes float32, as in PyTorch
+        input = cast(input, get_default_dtype())   # an integer tensor clamped by a float becomes float, as in PyTorch
     return Clamp.apply(input, min, max)
 
 # --- unary -----------------------------------------------------------------------------------------------------
@@ -370,11 +439,14 @@ class Abs(Function):
         return self.xp.mul(g, self.xp.sign(self.saved[0]))
 
 def as_float(input):
-    """Integer and bool inputs of float functions (exp, sigmoid, ...) become float32, as in PyTorch."""
-    return input if input.dtype.kind == "f" else cast(input, float32)
+    """Integer and bool inputs of float functions (exp, sigmoid, ...) become the default float dtype (float32),
+    as in PyTorch."""
+    return input if input.dtype.kind == "f" else cast(input, get_default_dtype())
 
 def neg(input):
-    return Neg.apply(input)
+    return Neg.apply(check_tensor(input, "input", "neg"))
+
+negative = neg
 
 def exp(input):
     return Exp.apply(as_float(check_tensor(input, "input", "exp")))
@@ -513,3 +585,410 @@ def cast(input, dtype):
     if input.requires_grad and dtype.kind == "f":
         return Cast.apply(input, dtype)
     return Tensor._wrap(input.xp.astype(input._data, dtype), input.device)
+
+# --- special functions: the formulas of backends/scalar.py ------------------------------------------------------
+def _zero_gradient(xp, g, x, y):
+    return xp.zeros(g.shape, g.dtype)
+
+def _sinc_gradient(xp, g, x, y):
+    """(cos(pi x) - sinc(x)) / x, and 0 at x = 0 (where sinc is flat), as in PyTorch."""
+    at_zero = xp.eq(x, 0)
+    safe = xp.where(at_zero, 1, x)
+    return xp.mul(g, xp.where(at_zero, 0, xp.div(xp.sub(xp.cos(xp.mul(safe, math.pi)), y), safe)))
+
+_SPECIAL_GRADIENTS = {   # kind: the input's gradient from (g, x, y = the output)
+    scalar.EXPM1: lambda xp, g, x, y: xp.mul(g, xp.add(y, 1)),
+    scalar.LOG2: lambda xp, g, x, y: xp.div(g, xp.mul(x, math.log(2.0))),
+    scalar.LOG10: lambda xp, g, x, y: xp.div(g, xp.mul(x, math.log(10.0))),
+    scalar.TRUNC: _zero_gradient,
+    scalar.ERF: lambda xp, g, x, y: xp.mul(g, xp.mul(xp.exp(xp.neg(xp.mul(x, x))), 2 / math.sqrt(math.pi))),
+    scalar.ERFC: lambda xp, g, x, y: xp.mul(g, xp.mul(xp.exp(xp.neg(xp.mul(x, x))), -2 / math.sqrt(math.pi))),
+    scalar.ERFINV: lambda xp, g, x, y: xp.mul(g, xp.mul(xp.exp(xp.mul(y, y)), math.sqrt(math.pi) / 2)),
+    scalar.SINC: _sinc_gradient,
+}
+
+class Special(Function):
+    """y = scalar.special(kind, x), one kernel for every kind; the gradient comes from x and y
+    (_SPECIAL_GRADIENTS)."""
+    keeps_output = True
+
+    def forward(self, x, kind):
+        out = self.xp.special(x, kind)
+        self.kind = kind
+        self.save_for_backward(x, out)
+        return out
+
+    def backward(self, g):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return _SPECIAL_GRADIENTS[self.kind](self.xp, g, *self.saved), None
+
+def _special(input, op, kind):
+    return Special.apply(as_float(check_tensor(input, "input", op)), kind)
+
+def expm1(input):
+    """exp(input) - 1, accurate for small input."""
+    return _special(input, "expm1", scalar.EXPM1)
+
+def log2(input):
+    return _special(input, "log2", scalar.LOG2)
+
+def log10(input):
+    return _special(input, "log10", scalar.LOG10)
+
+def erf(input):
+    """The error function, 2 / sqrt(pi) times the integral of exp(-t^2) from 0 to input."""
+    return _special(input, "erf", scalar.ERF)
+
+def erfc(input):
+    """1 - erf(input), accurate where erf is close to 1."""
+    return _special(input, "erfc", scalar.ERFC)
+
+def erfinv(input):
+    """The inverse of erf on (-1, 1): +-inf at +-1, NaN beyond."""
+    return _special(input, "erfinv", scalar.ERFINV)
+
+def sinc(input):
+    """The normalized sinc, sin(pi x) / (pi x), and 1 at 0."""
+    return _special(input, "sinc", scalar.SINC)
+
+def trunc(input):
+    """input rounded toward 0 (the sign of a zero result kept); integers are whole already (a copy, as in
+    PyTorch), bools are an error there too."""
+    check_tensor(input, "input", "trunc")
+    if input.dtype == bool_:
+        raise TypeError("trunc: input must be a number tensor, got bool")
+    if input.dtype.kind != "f":
+        return Tensor._wrap(input.xp.copy(input._data), input.device)
+    return Special.apply(input, scalar.TRUNC)
+
+fix = trunc
+
+def _float_input(input, op):
+    check_tensor(input, "input", op)
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be float32 or float64, got {input.dtype}")
+    return input
+
+def frac(input):
+    """input - trunc(input): the fractional part, with the sign of input; NaN at +-inf."""
+    input = _float_input(input, "frac")
+    with np.errstate(invalid="ignore"):   # inf - inf
+        return input - trunc(input)
+
+def deg2rad(input):
+    return as_float(check_tensor(input, "input", "deg2rad")) * (math.pi / 180.0)
+
+def rad2deg(input):
+    return as_float(check_tensor(input, "input", "rad2deg")) * (180.0 / math.pi)
+
+def signbit(input):
+    """Whether the sign bit is set: True for -0.0 and for a NaN whose sign bit is set; no gradient."""
+    check_tensor(input, "input", "signbit")
+    xp = input.xp
+    if input.dtype.kind != "f":
+        return Tensor._wrap(xp.lt(input._data, 0) if input.dtype != bool_ else xp.full(input.shape, False, bool_),
+                            input.device)
+    return Tensor._wrap(xp.lt(xp.copysign(1.0, input._data), 0), input.device)
+
+# --- binary math: atan2, fmod, hypot, copysign, logaddexp, xlogy, heaviside, ... --------------------------------
+def _tensor_pair(input, other, op, floats=True):
+    """input (a Tensor) and other (a Tensor or a number) as two Tensors of one dtype, by PyTorch's promotion; as
+    floats when `floats` (integers and bools become the default float dtype)."""
+    check_tensor(input, "input", op)
+    a, b = promote(input, other)
+    if not isinstance(b, Tensor):
+        b = Tensor._wrap(a.xp.full((), b, a.dtype), a.device)
+    return (as_float(a), as_float(b)) if floats else (a, b)
+
+class Atan2(Binary):
+    """The gradient of the angle, (b, -a) / (a^2 + b^2), and 0 at the origin, as in PyTorch."""
+    kernel = "atan2"
+
+    def backward(self, g):
+        xp, (a, b), (need_a, need_b) = self.xp, self.saved, self.needs_input_grad
+        square = xp.add(xp.mul(a, a), xp.mul(b, b))
+        origin = xp.eq(square, 0)
+        per_square = xp.where(origin, 0, xp.div(g, xp.where(origin, 1, square)))
+        ga = unbroadcast(xp, xp.mul(per_square, b), self.shapes[0]) if need_a else None
+        gb = unbroadcast(xp, xp.neg(xp.mul(per_square, a)), self.shapes[1]) if need_b else None
+        return ga, gb
+
+class Fmod(Binary):
+    kernel = "fmod"
+    grad_a = staticmethod(lambda xp, g, a, b: g)
+    grad_b = staticmethod(lambda xp, g, a, b: xp.neg(xp.mul(g, xp.special(xp.div(a, b), scalar.TRUNC))))
+
+class Hypot(Binary):
+    kernel = "hypot"
+    grad_a = staticmethod(lambda xp, g, a, b: xp.div(xp.mul(g, a), xp.hypot(a, b)))
+    grad_b = staticmethod(lambda xp, g, a, b: xp.div(xp.mul(g, b), xp.hypot(a, b)))
+
+def _copysign_ratio(xp, a, b):
+    """copysign(a, b) / a: +-1 by whether the sign changed, 0 at a = 0 (and NaN at an infinite a), as PyTorch's."""
+    at_zero = xp.eq(a, 0)
+    with np.errstate(invalid="ignore"):
+        return xp.where(at_zero, 0, xp.div(xp.copysign(a, b), xp.where(at_zero, 1, a)))
+
+class Copysign(Binary):
+    """The gradient to a is g * copysign(a, b) / a (0 at a = 0); b gets none, as in PyTorch."""
+    kernel = "copysign"
+    grad_a = staticmethod(lambda xp, g, a, b: xp.mul(g, _copysign_ratio(xp, a, b)))
+    grad_b = staticmethod(lambda xp, g, a, b: xp.zeros(g.shape, g.dtype))
+
+class LogAddExp(Binary):
+    """log(base^a + base^b) as max(a, b) + log1p(base^-|a - b|) / log(base), which neither overflows nor loses
+    the smaller term; equal operands (equal infinities too) give a + log_base(2). The gradient of a is
+    g / (1 + base^(b - a)), NaN where both are the same infinity, as in PyTorch."""
+    base = math.e
+
+    def forward(self, a, b):
+        xp = self.xp
+        self.shapes = shape_of(a), shape_of(b)
+        self.save_for_backward(a, b)
+        with np.errstate(invalid="ignore", over="ignore"):
+            spread = xp.neg(xp.abs(xp.sub(a, b)))
+            tail = xp.div(xp.log1p(xp.pow(self.base, spread)), math.log(self.base))
+            return xp.where(xp.eq(a, b), xp.add(a, math.log(2.0) / math.log(self.base)),
+                            xp.add(xp.maximum(a, b), tail))
+
+    def backward(self, g):
+        xp, (a, b), (need_a, need_b) = self.xp, self.saved, self.needs_input_grad
+        with np.errstate(invalid="ignore", over="ignore"):
+            ga = unbroadcast(xp, xp.div(g, xp.add(xp.pow(self.base, xp.sub(b, a)), 1)), self.shapes[0]) \
+                if need_a else None
+            gb = unbroadcast(xp, xp.div(g, xp.add(xp.pow(self.base, xp.sub(a, b)), 1)), self.shapes[1]) \
+                if need_b else None
+        return ga, gb
+
+class LogAddExp2(LogAddExp):
+    base = 2.0
+
+def _xlogy(xp, x, y):
+    """x * log(y), and 0 where x is 0 unless y is NaN."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return xp.where(xp.bitwise_and(xp.eq(x, 0), xp.eq(y, y)), 0, xp.mul(x, xp.log(y)))
+
+class Xlogy(Binary):
+    """xlogy; PyTorch's gradients: of x xlogy(g, y), 0 where x is 0 and y <= 0; of y g * x / y."""
+    def forward(self, a, b):
+        self.shapes = shape_of(a), shape_of(b)
+        self.save_for_backward(a, b)
+        return _xlogy(self.xp, a, b)
+
+    def backward(self, g):
+        xp, (a, b), (need_a, need_b) = self.xp, self.saved, self.needs_input_grad
+        ga = gb = None
+        if need_a:
+            ga = xp.where(xp.bitwise_and(xp.eq(a, 0), xp.le(b, 0)), 0, _xlogy(xp, g, b))
+            ga = unbroadcast(xp, ga, self.shapes[0])
+        if need_b:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = unbroadcast(xp, xp.div(xp.mul(g, a), b), self.shapes[1])
+        return ga, gb
+
+def atan2(input, other):
+    """The angle of the point (other, input), in [-pi, pi]."""
+    return _binary(Atan2, *_tensor_pair(input, other, "atan2"), False)
+
+arctan2 = atan2
+
+def fmod(input, other):
+    """input - trunc(input / other) * other: the remainder with the sign of input (torch.remainder's has the sign
+    of other); integers stay integers, and an integer divisor holding a 0 is a ValueError."""
+    a, b = _tensor_pair(input, other, "fmod", floats=False)
+    if a.dtype == bool_:
+        a, b = cast(a, int64), cast(b, int64)
+    if a.dtype.kind != "f" and a.xp.to_numpy(a.xp.eq(b._data, 0)).any():
+        raise ValueError("fmod: integer division by zero (the divisor holds a 0); use float tensors, which give NaN "
+                         "there")
+    return _binary(Fmod, a, b, False)
+
+def hypot(input, other):
+    """sqrt(input^2 + other^2), without overflow; both must be float tensors, as in PyTorch."""
+    check_tensor(other, "other", "hypot")
+    a, b = _tensor_pair(input, other, "hypot", floats=False)
+    if a.dtype.kind != "f":
+        raise TypeError(f"hypot: input and other must be float tensors, got {input.dtype} and {other.dtype}")
+    return _binary(Hypot, a, b, False)
+
+def copysign(input, other):
+    """|input| with the sign of other (its sign bit: -0.0 counts as negative); the result is a float."""
+    return _binary(Copysign, *_tensor_pair(input, other, "copysign"), False)
+
+def _float_pair(input, other, op):
+    """Two float tensors of one dtype for logaddexp and logaddexp2, which PyTorch has for floats only."""
+    check_tensor(other, "other", op)
+    a, b = _tensor_pair(input, other, op, floats=False)
+    if a.dtype.kind != "f":
+        raise TypeError(f"{op}: input and other must be float tensors, got {input.dtype} and {other.dtype}")
+    return a, b
+
+def logaddexp(input, other):
+    """log(exp(input) + exp(other)), without overflow."""
+    return _binary(LogAddExp, *_float_pair(input, other, "logaddexp"), False)
+
+def logaddexp2(input, other):
+    """log2(2^input + 2^other), without overflow."""
+    return _binary(LogAddExp2, *_float_pair(input, other, "logaddexp2"), False)
+
+def xlogy(input, other):
+    """input * log(other), 0 where input is 0 (unless other is NaN); either may be a number, as in PyTorch."""
+    if not isinstance(input, Tensor) and isinstance(other, Tensor):
+        b, a = _tensor_pair(other, input, "xlogy")
+        return _binary(Xlogy, a, b, False)
+    return _binary(Xlogy, *_tensor_pair(input, other, "xlogy"), False)
+
+class Heaviside(Function):
+    """0 below 0, 1 above, `values` at 0 (NaN is not above 0: it gives 0, as in PyTorch). PyTorch defines no
+    derivative for it, so a backward through it is an error here too."""
+    keeps_inputs = False
+
+    def forward(self, x, values):
+        xp = self.xp
+        return xp.where(xp.eq(x, 0), values, xp.astype(xp.gt(x, 0), x.dtype))
+
+    def backward(self, g):
+        raise RuntimeError("the derivative of heaviside is not implemented, as in PyTorch: detach() its input")
+
+def heaviside(input, values):
+    """The step function of input, with `values` (a Tensor of input's dtype that broadcasts) where input is 0."""
+    check_tensor(input, "input", "heaviside")
+    check_tensor(values, "values", "heaviside")
+    if input.dtype != values.dtype:
+        raise TypeError(f"heaviside: input is {input.dtype} and values {values.dtype}: they must have one dtype, as "
+                        "in PyTorch")
+    broadcast_shape(input.shape, values.shape)
+    return Heaviside.apply(input, values)
+
+def float_power(input, exponent):
+    """input ** exponent in float64, whatever the dtypes (either may be a number)."""
+    if not isinstance(input, Tensor) and isinstance(exponent, Tensor):
+        check_number(input, "input", "float_power")
+        return pow(cast(exponent, float64), float(input), reverse=True)
+    check_tensor(input, "input", "float_power")
+    if isinstance(exponent, Tensor):
+        exponent = cast(exponent, float64)
+    else:
+        check_number(exponent, "exponent", "float_power")
+    return pow(cast(input, float64), exponent)
+
+def require_float64(input, op):
+    """input itself, when it can hold float_power's float64 result in place (PyTorch refuses other dtypes)."""
+    check_tensor(input, "self", op)
+    if input.dtype != float64:
+        raise TypeError(f"{op}: the result is float64, but the tensor is {input.dtype}; use float_power out of place, "
+                        "or call .double() first")
+    return input
+
+def _same_float_dtype(tensors, names, op):
+    dtypes = [t.dtype for t in tensors]
+    if dtypes[0].kind != "f" or len(set(dtypes)) > 1:
+        raise TypeError(f"{op}: {', '.join(names)} must be float tensors of one dtype, got "
+                        + ", ".join(map(str, dtypes)))
+
+def lerp(input, end, weight):
+    """input + weight * (end - input), computed from the nearer end (end - (1 - weight) * (end - input) once
+    |weight| >= 0.5), as PyTorch does; weight is a number or a tensor, and all three broadcast."""
+    check_tensor(input, "input", "lerp")
+    check_tensor(end, "end", "lerp")
+    difference = end - input
+    if isinstance(weight, Tensor):
+        _same_float_dtype((input, end, weight), ("input", "end", "weight"), "lerp")
+        broadcast_shape(input.shape, end.shape, weight.shape)
+        near_start = Tensor._wrap(weight.xp.lt(weight.xp.abs(weight._data), 0.5), weight.device)
+        return where(near_start, input + weight * difference, end - difference * (1 - weight))
+    _same_float_dtype((input, end), ("input", "end"), "lerp")
+    check_number(weight, "weight", "lerp")
+    return input + weight * difference if builtins.abs(weight) < 0.5 else end - difference * (1 - weight)
+
+def _check_value(value, tensors, op):
+    """addcmul's and addcdiv's `value`: a number, and an int where every tensor is an integer one."""
+    check_number(value, "value", op)
+    if all(t.dtype.kind != "f" for t in tensors) and not is_int(value):
+        raise TypeError(f"{op}: value={value!r} must be an int for integer tensors, as in PyTorch")
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2."""
+    for name, t in (("input", input), ("tensor1", tensor1), ("tensor2", tensor2)):
+        check_tensor(t, name, "addcmul")
+    _check_value(value, (input, tensor1, tensor2), "addcmul")
+    return input + value * tensor1 * tensor2
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2; integer tensor1 and tensor2 are an error, as in PyTorch (it once
+    divided them as integers)."""
+    for name, t in (("input", input), ("tensor1", tensor1), ("tensor2", tensor2)):
+        check_tensor(t, name, "addcdiv")
+    if tensor1.dtype.kind != "f" and tensor2.dtype.kind != "f":
+        raise TypeError(f"addcdiv: tensor1 and tensor2 are {tensor1.dtype} and {tensor2.dtype}: integer division is "
+                        "not supported; for a true division use (input + value * tensor1 / tensor2)")
+    _check_value(value, (input, tensor1, tensor2), "addcdiv")
+    return input + value * tensor1 / tensor2
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """input with NaN, inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0, the dtype's largest
+    and its most negative finite value); integers and bools are returned as a copy. The gradient passes where
+    nothing was replaced."""
+    check_tensor(input, "input", "nan_to_num")
+    for name, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+        if value is not None:
+            check_number(value, name, "nan_to_num")
+    if input.dtype.kind != "f":
+        return Tensor._wrap(input.xp.copy(input._data), input.device)
+    limits = finfo(input.dtype)
+    xp = input.xp
+    out = where(Tensor._wrap(xp.ne(input._data, input._data), input.device), float(nan), input)
+    out = where(Tensor._wrap(xp.eq(input._data, np.inf), input.device), limits.max if posinf is None else posinf, out)
+    return where(Tensor._wrap(xp.eq(input._data, -np.inf), input.device), limits.min if neginf is None else neginf,
+                 out)
+
+# --- logical ops and isclose: bool results, no gradient ---------------------------------------------------------
+def _logical(input, other, op, kernel):
+    check_tensor(input, "input", op)
+    check_tensor(other, "other", op)
+    broadcast_shape(input.shape, other.shape)
+    device = common_device((input, other))
+    xp = Tensor.backend(device)
+    return Tensor._wrap(getattr(xp, kernel)(xp.ne(input._data, 0), xp.ne(other._data, 0)), device)
+
+def logical_and(input, other):
+    """Whether both elements are nonzero (NaN counts as nonzero), as a bool tensor."""
+    return _logical(input, other, "logical_and", "bitwise_and")
+
+def logical_or(input, other):
+    return _logical(input, other, "logical_or", "bitwise_or")
+
+def logical_xor(input, other):
+    return _logical(input, other, "logical_xor", "bitwise_xor")
+
+def logical_not(input):
+    """Whether the element is zero (NaN is not), as a bool tensor."""
+    check_tensor(input, "input", "logical_not")
+    return Tensor._wrap(input.xp.eq(input._data, 0), input.device)
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Per element, whether |input - other| <= atol + rtol * |other| (a finite error) or the two are equal (equal
+    infinities); NaNs are close only with equal_nan. Both tensors must have one dtype, as in PyTorch; integers
+    compare in float64, bools by equality."""
+    check_tensor(input, "input", "isclose")
+    check_tensor(other, "other", "isclose")
+    check_number(rtol, "rtol", "isclose", minimum=0)
+    check_number(atol, "atol", "isclose", minimum=0)
+    check_bool(equal_nan, "equal_nan", "isclose")
+    if input.dtype != other.dtype:
+        raise TypeError(f"isclose: input is {input.dtype} and other {other.dtype}: cast one with .to(dtype) first")
+    broadcast_shape(input.shape, other.shape)
+    device = common_device((input, other))
+    xp = Tensor.backend(device)
+    a, b = input._data, other._data
+    if input.dtype == bool_:
+        return Tensor._wrap(xp.eq(a, b), device)
+    if input.dtype.kind != "f":
+        a, b = xp.astype(a, float64), xp.astype(b, float64)
+    with np.errstate(invalid="ignore"):
+        error = xp.abs(xp.sub(a, b))
+        within = xp.bitwise_and(xp.le(error, xp.add(xp.mul(xp.abs(b), rtol), atol)), xp.eq(xp.sub(error, error), 0))
+        close = xp.bitwise_or(xp.eq(a, b), within)   # an infinite error is close only as equal infinities
+    if equal_nan:
+        close = xp.bitwise_or(close, xp.bitwise_and(xp.ne(a, a), xp.ne(b, b)))
+    return Tensor._wrap(close, device)

@@ -1,14 +1,16 @@
-"""Movement: reshape, permute, expand, indexing, padding, concatenation. Views on the CPU, copies on CUDA."""
+"""Movement: reshape, permute, expand, indexing, padding, concatenation, diagonals and triangles, splitting,
+stacking and broadcasting. Views on the CPU, copies on CUDA."""
 import builtins
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..arguments import (check_choice, check_number, check_tensor, check_tensors, described, is_int, normalize_dim,
-                         shape_arg)
+from ..arguments import (check_choice, check_int, check_number, check_tensor, check_tensors, described, is_int,
+                         normalize_dim, shape_arg)
 from ..autograd import Function, Undoable
-from ..tensor import Tensor
-from .elementwise import cast, result_dtype, unbroadcast
+from ..tensor import Size, Tensor
+from . import reduce
+from .elementwise import broadcast_shape, cast, masked_fill, result_dtype, unbroadcast
 
 class Reshape(Undoable):
     kernel, undo = "reshape", staticmethod(lambda x, shape: x.shape)
@@ -435,3 +437,324 @@ def pixel_unshuffle(input, downscale_factor):
     blocks = reshape(input, tuple(lead) + (channels, height // r, r, width // r, r))
     moved = permute(blocks, tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3))   # (*, C, r, r, H, W)
     return reshape(moved, tuple(lead) + (channels * r * r, height // r, width // r))
+
+# --- moving and swapping dims ----------------------------------------------------------------------------------
+def movedim(input, source, destination):
+    """The dims `source` (an int or a sequence) moved to the places `destination`, the others keeping their
+    order."""
+    check_tensor(input, "input", "movedim")
+    sources, targets = _dims(source, input.ndim, "movedim"), _dims(destination, input.ndim, "movedim")
+    if len(sources) != len(targets):
+        raise ValueError(f"movedim: source {source!r} and destination {destination!r} must name as many dims")
+    if input.ndim == 0:
+        return reshape(input, ())
+    order = [d for d in range(input.ndim) if d not in sources]
+    for target, moved in sorted(zip(targets, sources)):
+        order.insert(target, moved)
+    return Permute.apply(input, tuple(order))
+
+moveaxis = movedim
+
+def swapaxes(input, axis0, axis1):
+    """numpy's name for transpose."""
+    return transpose(input, axis0, axis1)
+
+def swapdims(input, dim0, dim1):
+    return transpose(input, dim0, dim1)
+
+def t(input):
+    """The transpose of a matrix; a 0-d or 1-d tensor as it is."""
+    check_tensor(input, "input", "t")
+    if input.ndim > 2:
+        raise ValueError(f"t() expects a tensor with <= 2 dimensions, got shape {input.shape}; use transpose(dim0, "
+                         "dim1) or mT for batches of matrices")
+    return Permute.apply(input, tuple(reversed(range(input.ndim))))
+
+def matrix_transpose(input):
+    """Tensor.mT: each matrix of a (..., m, n) batch transposed (a 0-d tensor as it is, as in PyTorch)."""
+    if input.ndim == 1:
+        raise ValueError("mT needs a matrix or a batch of matrices, got a 1-d tensor; use t() or .T")
+    return transpose(input, -2, -1) if input.ndim else reshape(input, ())
+
+def narrow(input, dim, start, length):
+    """The `length` elements of dim from `start` on (negative counts from the end): a view on the CPU."""
+    check_tensor(input, "input", "narrow")
+    if input.ndim == 0:
+        raise ValueError("narrow() cannot be applied to a 0-d tensor")
+    axis = normalize_dim(dim, input.ndim)
+    if isinstance(start, Tensor):
+        if start.ndim or start.dtype.kind not in "iu":
+            raise TypeError(f"narrow(): start must be an int or a 0-d integer tensor, got a {start.dtype} tensor of "
+                            f"shape {start.shape}")
+        start = start.item()
+    start, length = check_int(start, "start", "narrow"), check_int(length, "length", "narrow")
+    size = input.shape[axis]
+    if not -size <= start <= size:
+        raise IndexError(f"narrow(): start={start} is out of range (expected to be in range of [{-size}, {size}])")
+    if length < 0:
+        raise ValueError(f"narrow(): length={length} must be non-negative")
+    if start < 0:
+        start += size
+    if start + length > size:
+        raise ValueError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({size})")
+    return getitem(input, _along(axis, slice(start, start + length)))
+
+# --- triangles and diagonals -----------------------------------------------------------------------------------
+def _triangle(input, diagonal, op):
+    """tril or triu of the last two dims: the elements on the other side of `diagonal` become 0."""
+    check_tensor(input, "input", op)
+    check_int(diagonal, "diagonal", op)
+    if input.ndim < 2:
+        raise ValueError(f"{op}: input must have at least 2 dimensions, got shape {input.shape}")
+    rows, cols = input.shape[-2:]
+    above = np.arange(cols)[None, :] - np.arange(rows)[:, None]   # how far each element lies above the diagonal
+    dropped = above > diagonal if op == "tril" else above < diagonal
+    return masked_fill(input, Tensor(dropped, device=input.device), 0)
+
+def tril(input, diagonal=0):
+    """The lower triangle of the last two dims, up to `diagonal` above the main one (below it if negative)."""
+    return _triangle(input, diagonal, "tril")
+
+def triu(input, diagonal=0):
+    """The upper triangle of the last two dims, from `diagonal` above the main one (below it if negative) on."""
+    return _triangle(input, diagonal, "triu")
+
+def _diagonal(input, offset, dim1, dim2, op):
+    check_int(offset, "offset", op)
+    first, second = normalize_dim(dim1, input.ndim), normalize_dim(dim2, input.ndim)
+    if first == second:
+        raise ValueError(f"{op}: diagonal dimensions cannot be identical {dim1}, {dim2}")
+    moved = movedim(input, (first, second), (-2, -1))
+    rows, cols = moved.shape[-2:]
+    below, above = max(-offset, 0), max(offset, 0)
+    steps = np.arange(max(0, min(rows - below, cols - above)))
+    return getitem(moved, (Ellipsis, steps + below, steps + above))
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal of the (dim1, dim2) planes, `offset` above the main one (below it if negative), as a new last
+    dim. A new tensor, where PyTorch's is a view."""
+    check_tensor(input, "input", "diagonal")
+    return _diagonal(input, offset, dim1, dim2, "diagonal")
+
+class PlaceAt(Function):
+    """Zeros of `shape` with x's elements at the distinct positions `key`: the adjoint of getitem."""
+    keeps_inputs = False
+
+    def forward(self, x, shape, key):
+        self.key = key
+        return self.xp.scatter(shape, key, x)
+
+    def backward(self, g):
+        return self.xp.contiguous(self.xp.getitem(g, self.key)), None, None
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Matrices with the last dim of input on their diagonal, `offset` above the main one (below it if negative),
+    zeros elsewhere; dim1 and dim2 are the matrices' dims in the output."""
+    check_tensor(input, "input", "diag_embed")
+    check_int(offset, "offset", "diag_embed")
+    first, second = normalize_dim(dim1, input.ndim + 1), normalize_dim(dim2, input.ndim + 1)
+    if first == second:
+        raise ValueError(f"diag_embed: diagonal dimensions cannot be identical {dim1}, {dim2}")
+    length = input.shape[-1]
+    size = length + abs(offset)
+    steps = np.arange(length)
+    key = (Ellipsis, steps + max(-offset, 0), steps + max(offset, 0))
+    matrices = PlaceAt.apply(input, input.shape[:-1] + (size, size), key)
+    return movedim(matrices, (-2, -1), (first, second))
+
+def diag(input, diagonal=0):
+    """A 1-d input as the diagonal of a square matrix (`diagonal` above the main one, below it if negative), or
+    the diagonal of a matrix."""
+    check_tensor(input, "input", "diag")
+    if input.ndim == 1:
+        return diag_embed(input, diagonal)
+    if input.ndim == 2:
+        return _diagonal(input, diagonal, 0, 1, "diag")
+    raise ValueError(f"diag(): supports 1-d or 2-d tensors, got shape {input.shape}")
+
+def trace(input):
+    """The sum of a matrix's main diagonal (integers sum as int64)."""
+    check_tensor(input, "input", "trace")
+    if input.ndim != 2:
+        raise ValueError(f"trace: expected a matrix, got a tensor of shape {input.shape}")
+    if input.dtype == np.dtype(bool):
+        raise TypeError("trace: bool tensors have no trace; convert first, e.g. x.long()")
+    return reduce.sum(_diagonal(input, 0, 0, 1, "trace"))
+
+# --- rotating and flipping -------------------------------------------------------------------------------------
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotated k times by 90 degrees in the plane of `dims`, from the first dim towards the second."""
+    check_tensor(input, "input", "rot90")
+    check_int(k, "k", "rot90")
+    if not isinstance(dims, (tuple, list)) or len(dims) != 2:
+        raise ValueError(f"rot90: dims must name 2 dims, got {dims!r}")
+    if input.ndim < 2:
+        raise ValueError(f"rot90: input must have at least 2 dims, got shape {input.shape}")
+    first, second = normalize_dim(dims[0], input.ndim), normalize_dim(dims[1], input.ndim)
+    if first == second:
+        raise ValueError(f"rot90: dims must be different, got {dims!r}")
+    turns = k % 4
+    if turns == 0:
+        return clone(input)
+    if turns == 2:
+        return flip(input, (first, second))
+    if turns == 1:
+        return transpose(flip(input, second), first, second)
+    return flip(transpose(input, first, second), second)
+
+def fliplr(input):
+    """Columns (dim 1) in reverse order."""
+    check_tensor(input, "input", "fliplr")
+    if input.ndim < 2:
+        raise ValueError(f"fliplr: input must be at least 2-d, got shape {input.shape}")
+    return flip(input, 1)
+
+def flipud(input):
+    """Rows (dim 0) in reverse order."""
+    check_tensor(input, "input", "flipud")
+    if input.ndim < 1:
+        raise ValueError("flipud: input must be at least 1-d, got a 0-d tensor")
+    return flip(input, 0)
+
+# --- splitting and stacking ------------------------------------------------------------------------------------
+def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indices=None):
+    """numpy's array_split: `sections` pieces along dim (the first size % sections one longer), or the pieces
+    between the positions `indices`. An int64 tensor gives sections (0-d) or indices (1-d)."""
+    check_tensor(input, "input", "tensor_split")
+    given = [value for value in (indices_or_sections, sections, indices) if value is not None]
+    if len(given) != 1:
+        raise TypeError("tensor_split: give exactly one of indices_or_sections, sections and indices")
+    split_by = given[0]
+    if input.ndim == 0:
+        raise ValueError("tensor_split expects at least a 1-dimensional tensor, got a 0-d one")
+    axis = normalize_dim(dim, input.ndim)
+    length = input.shape[axis]
+    if isinstance(split_by, Tensor):
+        if split_by.dtype != np.dtype(np.int64) or split_by.ndim > 1:
+            raise TypeError(f"tensor_split: a tensor of indices or sections must be 0-d or 1-d int64, got a "
+                            f"{split_by.dtype} tensor of shape {split_by.shape}")
+        split_by = split_by.item() if split_by.ndim == 0 else split_by.tolist()
+    if isinstance(split_by, (tuple, list)):
+        bounds = [0] + [check_int(i, "indices", "tensor_split") for i in split_by] + [length]
+        return tuple(getitem(input, _along(axis, slice(lo, hi))) for lo, hi in zip(bounds, bounds[1:]))
+    count = check_int(split_by, "sections", "tensor_split")
+    if count < 1:
+        raise ValueError(f"tensor_split: number of sections must be larger than 0, got {count}")
+    ends = np.cumsum([length // count + (i < length % count) for i in range(count)])
+    return tuple(getitem(input, _along(axis, slice(int(end - size), int(end))))
+                 for end, size in zip(ends, np.diff(ends, prepend=0)))
+
+def _grown(tensor, ndim):
+    """tensor with ones added as numpy's atleast_1d/2d/3d add them: (n,) is (1, n) and (1, n, 1)."""
+    if tensor.ndim >= ndim:
+        return tensor
+    if ndim == 3 and tensor.ndim:
+        shape = (1,) + tensor.shape + (1,) if tensor.ndim == 1 else tensor.shape + (1,)
+    else:
+        shape = (1,) * (ndim - tensor.ndim) + tensor.shape
+    return reshape(tensor, shape)
+
+def _at_least(tensors, ndim, op):
+    """One tensor back for one tensor, a tuple for several or for a list of them."""
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return _grown(tensors[0], ndim)
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tensors[0]
+    return tuple(_grown(t, ndim) for t in check_tensors(list(tensors), "tensors", op))
+
+def atleast_1d(*tensors):
+    return _at_least(tensors, 1, "atleast_1d")
+
+def atleast_2d(*tensors):
+    return _at_least(tensors, 2, "atleast_2d")
+
+def atleast_3d(*tensors):
+    return _at_least(tensors, 3, "atleast_3d")
+
+def _stack_list(tensors, op):
+    tensors = check_tensors(tensors, "tensors", op)
+    if not tensors:
+        raise ValueError(f"{op} expects a non-empty list of tensors")
+    return tensors
+
+def hstack(tensors):
+    """cat along dim 1, or along dim 0 when the tensors are 1-d (0-d ones count as 1-d)."""
+    tensors = [_grown(t, 1) for t in _stack_list(tensors, "hstack")]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+def vstack(tensors):
+    """cat along dim 0 of the tensors made at least 2-d ((n,) is (1, n))."""
+    return cat([_grown(t, 2) for t in _stack_list(tensors, "vstack")], 0)
+
+row_stack = vstack
+
+def dstack(tensors):
+    """cat along dim 2 of the tensors made at least 3-d ((n,) is (1, n, 1), (m, n) is (m, n, 1))."""
+    return cat([_grown(t, 3) for t in _stack_list(tensors, "dstack")], 2)
+
+def column_stack(tensors):
+    """cat along dim 1, each 0-d or 1-d tensor as a column (n, 1)."""
+    tensors = _stack_list(tensors, "column_stack")
+    return cat([reshape(t, (t.numel(), 1)) if t.ndim < 2 else t for t in tensors], 1)
+
+# --- broadcasting and reshaping --------------------------------------------------------------------------------
+def broadcast_to(input, size):
+    """input expanded to `size` (-1 keeps a dim), as numpy broadcasts it."""
+    check_tensor(input, "input", "broadcast_to")
+    return expand(input, size)
+
+def broadcast_shapes(*shapes):
+    """The shape that tensors of `shapes` (ints or sequences of ints) broadcast to."""
+    shapes = [(s,) if is_int(s) else shape_arg((s,), "broadcast_shapes") for s in shapes]
+    return Size(broadcast_shape(*shapes))
+
+def broadcast_tensors(*tensors):
+    """The tensors expanded to their common broadcast shape."""
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tuple(tensors[0])
+    tensors = check_tensors(list(tensors), "tensors", "broadcast_tensors")
+    shape = broadcast_shape(*(t.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+def unflatten(input, dim, sizes):
+    """dim split into the dims `sizes` (their product is its size; one may be -1)."""
+    check_tensor(input, "input", "unflatten")
+    axis = normalize_dim(dim, input.ndim)
+    if not isinstance(sizes, (tuple, list)):
+        raise TypeError(f"unflatten: sizes must be a tuple or list of ints, got {described(sizes)}")
+    sizes = shape_arg(tuple(sizes), "unflatten", allow_unknown=True)
+    if not sizes:
+        raise ValueError("unflatten: sizes must be non-empty")
+    known = int(np.prod([s for s in sizes if s != -1], dtype=np.int64))
+    length = input.shape[axis] if input.ndim else 1
+    if sizes.count(-1) > 1 or (-1 in sizes and (known == 0 or length % known)) or \
+            (-1 not in sizes and known != length):
+        raise ValueError(f"unflatten: sizes {list(sizes)} don't multiply up to the size of dim {axis} ({length}) "
+                         f"of input {input.shape}")
+    return reshape(input, input.shape[:axis] + sizes + input.shape[axis + 1:])
+
+class Contiguous(Function):
+    keeps_inputs = False
+
+    def forward(self, x):
+        return self.xp.contiguous(x)
+
+    def backward(self, g):
+        return g
+
+def contiguous(input):
+    """input in C order: itself when it already is, else a copy (only CPU views can be out of order)."""
+    return input if input.is_contiguous() else Contiguous.apply(input)
+
+def channel_shuffle(input, groups):
+    """Split the channels (dim 1) into `groups` groups and interleave them: ShuffleNet's channel shuffle."""
+    op = "channel_shuffle"
+    check_tensor(input, "input", op)
+    check_int(groups, "groups", op, minimum=1)
+    if input.ndim < 3:
+        raise ValueError(f"{op}: expected an input (N, C, *spatial) with more than 2 dims, got shape {input.shape}")
+    channels = input.shape[1]
+    if channels % groups:
+        raise ValueError(f"{op}: groups={groups} must divide the {channels} channels of input {input.shape}")
+    grouped = input.reshape((input.shape[0], groups, channels // groups) + input.shape[2:])
+    return grouped.transpose(1, 2).reshape(input.shape)

@@ -15,8 +15,12 @@ evaluation); running estimates take the unbiased variance, as in PyTorch.
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..arguments import check_bool, check_int, check_number, check_tensor, is_int
 from ..autograd import Function
+from .movement import pad
+from .pooling import avg_pool
 
 @dataclass(frozen=True)
 class Grouping:
@@ -172,3 +176,50 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if running_var is not None:
             _blend(running_var, var.reshape(batch, channels).sum(0)._data, momentum, spatial / (spatial - 1) / batch)
     return out
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta, the window centred on each channel
+    (size // 2 before, (size - 1) // 2 after, zeros beyond the ends)."""
+    op = "local_response_norm"
+    check_tensor(input, "input", op)
+    check_int(size, "size", op, minimum=1)
+    for name, value in (("alpha", alpha), ("beta", beta), ("k", k)):
+        check_number(value, name, op)
+    if input.ndim < 3:
+        raise ValueError(f"{op}: expected an input (N, C, *spatial) with at least 3 dims, got shape {input.shape}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be float32 or float64, got {input.dtype}")
+    if input.numel() == 0:
+        return input
+    batch, channels = input.shape[:2]
+    squares = (input * input).reshape(batch, 1, channels, 1, -1)
+    squares = pad(squares, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+    mean = avg_pool(squares, 3, (size, 1, 1), stride=1, op=op).reshape(input.shape)
+    return input / (mean * alpha + k) ** beta
+
+def _normalized_shape(normalized_shape, op):
+    if is_int(normalized_shape):
+        normalized_shape = (normalized_shape,)
+    if not isinstance(normalized_shape, (tuple, list)) or not all(is_int(s) for s in normalized_shape):
+        raise TypeError(f"{op}: normalized_shape must be a tuple or list of ints, got {normalized_shape!r}")
+    if not normalized_shape:
+        raise ValueError(f"{op}: normalized_shape must have at least one entry, got ()")
+    return tuple(int(s) for s in normalized_shape)
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) over the last len(normalized_shape) dims, times weight (of that shape); eps None
+    is the machine epsilon of the input's dtype."""
+    op = "rms_norm"
+    check_tensor(input, "input", op)
+    shape = _normalized_shape(normalized_shape, op)
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be float32 or float64, got {input.dtype}")
+    if len(shape) > input.ndim or input.shape[input.ndim - len(shape):] != shape:
+        raise ValueError(f"{op}: normalized_shape={shape} expects an input of shape (*, "
+                         f"{', '.join(map(str, shape))}), got {input.shape}")
+    if weight is not None and check_tensor(weight, "weight", op).shape != shape:
+        raise ValueError(f"{op}: weight must have the shape normalized_shape={shape}, got {weight.shape}")
+    eps = float(np.finfo(input.dtype).eps) if eps is None else check_number(eps, "eps", op)
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight

@@ -1,5 +1,7 @@
-"""Reductions: sum, mean, prod, max, min, argmax, argmin, all, any, var, std and norm (over everything or along
-dims), and the running sum cumsum. Where PyTorch accepts numpy's `axis=` as another name for `dim=`, so do these."""
+"""Reductions: sum, mean, prod, max, min, argmax, argmin, all, any, var, std, norm, logsumexp, count_nonzero,
+nansum, nanmean, aminmax, var_mean and std_mean (over everything or along dims), and the running sum, product,
+maximum and minimum (cumsum, cumprod, cummax, cummin). Where PyTorch accepts numpy's `axis=` as another name for
+`dim=`, so do these."""
 import builtins
 from collections import namedtuple
 
@@ -8,9 +10,10 @@ import numpy as np
 from ..arguments import check_bool, check_number, check_tensor, is_int, normalize_dim, normalize_dims
 from ..autograd import Function
 from ..tensor import Tensor, int64
-from .elementwise import abs, cast, maximum, minimum, pow, sqrt
+from .elementwise import abs, as_float, cast, exp, isnan, log, maximum, minimum, pow, sqrt, where
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+MinMax = namedtuple("MinMax", ["min", "max"])
 
 def dim_or_axis(dim, axis, op):
     """`dim`, or numpy's name for it, `axis`; both at once is a TypeError, as in PyTorch."""
@@ -288,6 +291,11 @@ def _extreme_over(input, dim, keepdim, op):
     return ExtremeOver.apply(input, axes, keepdim, op[1:])
 
 # --- cumsum ----------------------------------------------------------------------------------------------------
+def _reverse_cumsum(xp, g, axis):
+    """The running sum of g along `axis` from its far end."""
+    reverse = (slice(None),) * axis + (slice(None, None, -1),)
+    return xp.contiguous(xp.getitem(xp.cumsum(xp.contiguous(xp.getitem(g, reverse)), axis), reverse))
+
 class Cumsum(Function):
     """The gradient of a running sum is the running sum of the gradient from the other end."""
     keeps_inputs = False
@@ -297,9 +305,7 @@ class Cumsum(Function):
         return self.xp.cumsum(x, axis)
 
     def backward(self, g):
-        xp = self.xp
-        reverse = (slice(None),) * self.axis + (slice(None, None, -1),)
-        return xp.contiguous(xp.getitem(xp.cumsum(xp.contiguous(xp.getitem(g, reverse)), self.axis), reverse)), None
+        return _reverse_cumsum(self.xp, g, self.axis), None
 
 def cumsum(input, dim, dtype=None, *, axis=None):
     """The running sum along `dim`; integers and bools add as int64, as in PyTorch."""
@@ -311,3 +317,135 @@ def cumsum(input, dim, dtype=None, *, axis=None):
     if input.ndim == 0:
         return cumsum(input.reshape(1), 0).reshape(())
     return Cumsum.apply(input, dim)
+
+# --- cumprod, cummax, cummin -----------------------------------------------------------------------------------
+class Cumprod(Function):
+    """The gradient of element i is the sum over k >= i of g_k times the product of x_0..x_k without x_i. Before
+    the first zero of a row that is reverse_cumsum(g * out) / x_i; at the first zero it is the reverse running
+    sum of g_k * cumprod(x with that zero replaced by 1)_k over k from there on; after it every product holds the
+    zero, so the gradient is 0 (zeros included, as PyTorch's)."""
+    keeps_output = True
+
+    def forward(self, x, axis):
+        out = self.xp.cumprod(x, axis)
+        self.axis = axis
+        self.save_for_backward(x, out)
+        return out
+
+    def backward(self, g):
+        xp, (x, out), axis = self.xp, self.saved, self.axis
+        zero = xp.eq(x, 0)
+        zeros_so_far = xp.cumsum(zero, axis)
+        before = xp.eq(zeros_so_far, 0)
+        first = xp.bitwise_and(zero, xp.eq(zeros_so_far, 1))
+        no_zero_yet = xp.div(_reverse_cumsum(xp, xp.mul(g, out), axis), xp.where(before, x, 1))
+        from_first = xp.cumprod(xp.where(first, 1, x), axis)
+        at_first = _reverse_cumsum(xp, xp.where(before, 0, xp.mul(g, from_first)), axis)
+        return xp.where(before, no_zero_yet, xp.where(first, at_first, 0)), None
+
+def cumprod(input, dim, *, dtype=None):
+    """The running product along `dim`; integers and bools multiply as int64, as in PyTorch."""
+    check_tensor(input, "input", "cumprod")
+    dim = normalize_dim(dim, input.ndim)
+    if dtype is not None:
+        input = cast(input, dtype)
+    if input.ndim == 0:
+        return cumprod(input.reshape(1), 0).reshape(())
+    return Cumprod.apply(input, dim)
+
+class RunningExtreme(Function):
+    """cummax or cummin: each output element's gradient goes to the input element it copies (the index)."""
+    keeps_inputs = False
+
+    def forward(self, x, axis, kind):
+        values, indices = getattr(self.xp, kind)(x, axis)
+        self.shape, self.axis, self.indices = x.shape, axis, indices
+        return values, indices
+
+    def backward(self, g):
+        xp, axis, shape = self.xp, self.axis, self.shape
+        key = tuple(xp.to_numpy(self.indices) if d == axis else
+                    np.arange(size).reshape((-1,) + (1,) * (len(shape) - d - 1)) for d, size in enumerate(shape))
+        return xp.index_add(shape, key, g), None, None
+
+def _running_extreme(input, dim, kind):
+    check_tensor(input, "input", kind)
+    dim = normalize_dim(dim, input.ndim)
+    if input.ndim == 0:
+        values, indices = _running_extreme(input.reshape(1), 0, kind)
+        return ValuesIndices(values.reshape(()), indices.reshape(()))
+    return ValuesIndices(*RunningExtreme.apply(input, dim, kind))
+
+def cummax(input, dim):
+    """(values, indices): the running maximum along `dim` and the index where it was last reached (a later equal
+    element takes the index over); a NaN wins and stays, as in PyTorch."""
+    return _running_extreme(input, dim, "cummax")
+
+def cummin(input, dim):
+    return _running_extreme(input, dim, "cummin")
+
+# --- logsumexp, count_nonzero, nansum, nanmean, aminmax, var_mean, std_mean -------------------------------------
+def logsumexp(input, dim, keepdim=False):
+    """log(sum(exp(input))) over `dim`, shifted by each group's largest finite maximum, so that it neither
+    overflows nor underflows; a group of -inf gives -inf, one holding inf gives inf. The gradient is softmax."""
+    axes = reduced_axes(input, dim, keepdim, "logsumexp")
+    x = as_float(input)
+    kept = tuple(s for i, s in enumerate(x.shape) if i not in axes)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if x.numel() == 0:
+            out = log(sum(exp(x), axes, True))
+        else:
+            xp = x.xp
+            peak = xp.max(x._data, axes, True)
+            peak = Tensor._wrap(xp.where(xp.eq(xp.abs(peak), np.inf), 0, peak), x.device)
+            out = log(sum(exp(x - peak), axes, True)) + peak
+    return out if keepdim else out.reshape(kept)
+
+def count_nonzero(input, dim=None):
+    """How many elements are nonzero (NaN counts) over `dim`, as int64."""
+    check_tensor(input, "input", "count_nonzero")
+    axes = normalize_dims(dim, input.ndim, "count_nonzero")
+    xp = input.xp
+    return Tensor._wrap(xp.astype(xp.sum(xp.ne(input._data, 0), axes, False), int64), input.device)
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """sum, with NaNs counted as 0 (they get no gradient)."""
+    check_tensor(input, "input", "nansum")
+    if dtype is not None:
+        input = cast(input, dtype)
+    if input.dtype.kind == "f":
+        input = where(isnan(input), 0.0, input)
+    return sum(input, dim, keepdim)
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """The mean of the elements that are not NaN (NaN where all are)."""
+    check_tensor(input, "input", "nanmean")
+    if dtype is not None:
+        input = cast(input, dtype)
+    if input.dtype.kind != "f":
+        raise TypeError(f"nanmean() needs a floating-point tensor, this one is {input.dtype}: call .float() first or "
+                        "pass dtype=float32")
+    xp = input.xp
+    present = Tensor._wrap(xp.astype(xp.eq(input._data, input._data), input.dtype), input.device)
+    with np.errstate(invalid="ignore"):
+        return nansum(input, dim, keepdim) / sum(present, dim, keepdim)
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) over everything or along the int `dim`, as amin and amax (ties share the gradient)."""
+    check_tensor(input, "input", "aminmax")
+    if dim is not None and not is_int(dim):
+        raise TypeError(f"aminmax: dim must be an int or None, got {dim!r}")
+    dims = () if dim is None else dim
+    return MinMax(amin(input, dims, keepdim), amax(input, dims, keepdim))
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over `dim`, with var's spellings of the correction."""
+    dim, correction = _correction(dim, unbiased, correction, "var_mean")
+    axes = reduced_axes(input, dim, keepdim, "var_mean")
+    return var(input, axes, keepdim=keepdim, correction=correction), mean(input, axes, keepdim)
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over `dim`."""
+    dim, correction = _correction(dim, unbiased, correction, "std_mean")
+    axes = reduced_axes(input, dim, keepdim, "std_mean")
+    return std(input, axes, keepdim=keepdim, correction=correction), mean(input, axes, keepdim)

@@ -4,8 +4,9 @@
 Elementwise arithmetic, reductions and views are numpy's (`arrays.py`): its ufuncs already stream memory at full
 speed and its views (transpose, broadcast, slicing) cost nothing. Numba takes the work where numpy has no fast
 answer or where fusing saves passes over memory: matmul through BLAS (`blas.py`), pooling, convolution (`conv.py`
-with `winograd.py` and `direct.py`), relu and dropout (`fused.py`), the other activations (`activation.py`) and the optimizer steps
-(`optim.py`). The kernel modules import from each other directly, never from this package, so each imports alone.
+with `winograd.py` and `direct.py`), relu and dropout (`fused.py`), the other activations (`activation.py`), the
+optimizer steps (`optim.py`), scatters (`indexing.py`) and grid sampling (`grid_sample.py`). The kernel modules
+import from each other directly, never from this package, so each imports alone.
 """
 from .. import interface, missing_kernel as _missing_kernel
 from .activation import activation, activation_backward
@@ -18,12 +19,18 @@ from .arrays import (bitwise_and, bitwise_or, bitwise_xor, ceil, cos, cosh, cums
 from .blas import matmul
 from .conv import conv_backward, conv_forward
 from .fused import dropout, relu, relu_backward
+from .indexing import gather, index_scatter, index_select, scatter_reduce
 from .normalization import normalize, normalize_backward
-from .optim import adadelta_step, adam_step, sgd_step
+from .optim import (adadelta_step, adagrad_step, adam_step, adamax_step, nadam_step, radam_step,
+                    rmsprop_step, sgd_step)
 from .padding import pad_copy, pad_copy_backward
 from .pooling import avg_pool, avg_pool_backward, fractional_max_pool, max_pool, max_pool_backward
 from .unfold import col2im, im2col
 from .resample import resample
+from .grid_sample import grid_sample, grid_sample_backward
+from .sorting import argsort, searchsorted
+from .scan import cummax, cummin, cumprod
+from .special import atan2, copysign, fmod, hypot, special
 
 name = "cpu"
 

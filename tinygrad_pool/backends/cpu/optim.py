@@ -1,25 +1,25 @@
 """Optimizer updates as fused CPU kernels: one pass over a parameter reads its gradient and state once and
 writes the parameter and state in place (a chain of Tensor ops would make a temporary per step of the formula).
 The formulas are `backends/scalar.py`'s, PyTorch's (torch.optim, single-tensor form); `tinygrad_pool/optim/`
-documents them. All arrays are flat and contiguous; scalars arrive as float64."""
+documents them. All arrays are flat and contiguous; scalars arrive as float64. A state array that an option
+leaves unused (momentum_buffer without momentum, max_exp_avg_sq without amsgrad, ...) is empty and never read."""
 from numba import njit, prange
 
 from .. import scalar
-from .compile import adadelta_update, adam_update, sgd_update
+from .compile import (PARALLEL, adadelta_update, adagrad_update, adam_update, adamax_update, nadam_update,
+                      radam_update, rmsprop_update, sgd_update)
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _sgd(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first):
-    """The momentum buffer is read and written only with momentum."""
     for i in prange(param.size):
         b = buf[i] if momentum != 0.0 else 0.0
         param[i], b = sgd_update(param[i], grad[i], b, lr, momentum, dampening, weight_decay, nesterov, first)
         if momentum != 0.0:
             buf[i] = b
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
           amsgrad, step_size, bias_correction2_sqrt):
-    """max_exp_avg_sq is read and written only with amsgrad (it is empty otherwise)."""
     for i in prange(param.size):
         v_max = max_exp_avg_sq[i] if amsgrad else 0.0
         param[i], exp_avg[i], exp_avg_sq[i], v_max = adam_update(
@@ -28,11 +28,50 @@ def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, ep
         if amsgrad:
             max_exp_avg_sq[i] = v_max
 
-@njit(parallel=True, cache=True)
+@njit(parallel=PARALLEL, cache=True)
 def _adadelta(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay):
     for i in prange(param.size):
         param[i], square_avg[i], acc_delta[i] = adadelta_update(param[i], grad[i], square_avg[i], acc_delta[i], lr,
                                                                 rho, eps, weight_decay)
+
+@njit(parallel=PARALLEL, cache=True)
+def _rmsprop(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum, centered):
+    for i in prange(param.size):
+        a = grad_avg[i] if centered else 0.0
+        b = momentum_buffer[i] if momentum > 0.0 else 0.0
+        param[i], square_avg[i], a, b = rmsprop_update(param[i], grad[i], square_avg[i], a, b, lr, alpha, eps,
+                                                       weight_decay, momentum, centered)
+        if centered:
+            grad_avg[i] = a
+        if momentum > 0.0:
+            momentum_buffer[i] = b
+
+@njit(parallel=PARALLEL, cache=True)
+def _adagrad(param, grad, state_sum, clr, eps, weight_decay):
+    for i in prange(param.size):
+        param[i], state_sum[i] = adagrad_update(param[i], grad[i], state_sum[i], clr, eps, weight_decay)
+
+@njit(parallel=PARALLEL, cache=True)
+def _adamax(param, grad, exp_avg, exp_inf, step_size, beta1, beta2, eps, weight_decay):
+    for i in prange(param.size):
+        param[i], exp_avg[i], exp_inf[i] = adamax_update(param[i], grad[i], exp_avg[i], exp_inf[i], step_size, beta1,
+                                                         beta2, eps, weight_decay)
+
+@njit(parallel=PARALLEL, cache=True)
+def _nadam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, bias_correction2,
+           grad_coefficient, exp_avg_coefficient):
+    for i in prange(param.size):
+        param[i], exp_avg[i], exp_avg_sq[i] = nadam_update(
+            param[i], grad[i], exp_avg[i], exp_avg_sq[i], lr, beta1, beta2, eps, weight_decay, decoupled,
+            bias_correction2, grad_coefficient, exp_avg_coefficient)
+
+@njit(parallel=PARALLEL, cache=True)
+def _radam(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, bias_correction1,
+           bias_correction2_sqrt, rectification):
+    for i in prange(param.size):
+        param[i], exp_avg[i], exp_avg_sq[i] = radam_update(
+            param[i], grad[i], exp_avg[i], exp_avg_sq[i], lr, beta1, beta2, eps, weight_decay, decoupled,
+            bias_correction1, bias_correction2_sqrt, rectification)
 
 def _flat(x):
     """A flat view, so that the kernel's writes land in the array itself."""
@@ -53,3 +92,26 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2
 def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay):
     _adadelta(_flat(param), grad.ravel(), _flat(square_avg), _flat(acc_delta), float(lr), float(rho), float(eps),
               float(weight_decay))
+
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum,
+                 centered):
+    _rmsprop(_flat(param), grad.ravel(), _flat(square_avg), _flat(grad_avg), _flat(momentum_buffer), float(lr),
+             float(alpha), float(eps), float(weight_decay), float(momentum), bool(centered))
+
+def adagrad_step(param, grad, state_sum, lr, lr_decay, eps, weight_decay, step):
+    _adagrad(_flat(param), grad.ravel(), _flat(state_sum), scalar.adagrad_lr(float(lr), float(lr_decay), step),
+             float(eps), float(weight_decay))
+
+def adamax_step(param, grad, exp_avg, exp_inf, lr, beta1, beta2, eps, weight_decay, step):
+    _adamax(_flat(param), grad.ravel(), _flat(exp_avg), _flat(exp_inf), float(lr) / (1.0 - beta1 ** step),
+            float(beta1), float(beta2), float(eps), float(weight_decay))
+
+def nadam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step, mu, mu_next,
+               mu_product):
+    _nadam(_flat(param), grad.ravel(), _flat(exp_avg), _flat(exp_avg_sq), float(lr), float(beta1), float(beta2),
+           float(eps), float(weight_decay), bool(decoupled),
+           *scalar.nadam_coefficients(float(lr), float(beta2), step, mu, mu_next, mu_product))
+
+def radam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step):
+    _radam(_flat(param), grad.ravel(), _flat(exp_avg), _flat(exp_avg_sq), float(lr), float(beta1), float(beta2),
+           float(eps), float(weight_decay), bool(decoupled), *scalar.radam_constants(float(beta1), float(beta2), step))

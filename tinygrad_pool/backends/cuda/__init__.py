@@ -2,8 +2,9 @@
 `backends/interface.py` declares.
 
 `array.py` is the base: the array, device memory, launch helpers and the shared per-element formulas. The
-modules import one way only, so each imports on its own: activation, elementwise, movement, pooling, optim and
-fused import only `array`; reduce and matmul also `movement`; conv also elementwise, matmul and reduce.
+modules import one way only, so each imports on its own: activation, elementwise, special, movement, indexing,
+pooling, grid_sample, optim and fused import only `array`; reduce, matmul, sorting and scan also `movement`; conv
+also elementwise, matmul and reduce.
 """
 from .. import interface, missing_kernel as _missing_kernel
 from .activation import activation, activation_backward
@@ -14,15 +15,21 @@ from .elementwise import (abs, add, div, eq, exp, ge, gt, le, log, lt, maximum, 
 from .elementwise import (bitwise_and, bitwise_or, bitwise_xor, ceil, cos, cosh, floor, floor_divide, log1p, remainder,
                           round, sin, sinh)
 from .fused import dropout, relu_backward
+from .indexing import gather, index_scatter, index_select, scatter_reduce
 from .matmul import matmul
 from .movement import (assign, concatenate, expand, getitem, index_add, pad, permute, reshape, scatter,
                        storage)
 from .normalization import normalize, normalize_backward
-from .optim import adadelta_step, adam_step, sgd_step
+from .optim import (adadelta_step, adagrad_step, adam_step, adamax_step, nadam_step, radam_step,
+                    rmsprop_step, sgd_step)
 from .padding import pad_copy, pad_copy_backward
 from .pooling import avg_pool, avg_pool_backward, fractional_max_pool, max_pool, max_pool_backward
 from .resample import resample
+from .grid_sample import grid_sample, grid_sample_backward
 from .reduce import argmax, argmin, cumsum, max, min, prod, sum
+from .sorting import argsort, searchsorted
+from .scan import cummax, cummin, cumprod
+from .special import atan2, copysign, fmod, hypot, special
 
 name = "cuda"
 

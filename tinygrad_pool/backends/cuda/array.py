@@ -132,8 +132,16 @@ max_wins = cuda.jit(device=True)(scalar.max_wins)
 sgd_update = cuda.jit(device=True)(scalar.sgd_update)
 adam_update = cuda.jit(device=True)(scalar.adam_update)
 adadelta_update = cuda.jit(device=True)(scalar.adadelta_update)
+rmsprop_update = cuda.jit(device=True)(scalar.rmsprop_update)
+adagrad_update = cuda.jit(device=True)(scalar.adagrad_update)
+adamax_update = cuda.jit(device=True)(scalar.adamax_update)
+nadam_update = cuda.jit(device=True)(scalar.nadam_update)
+radam_update = cuda.jit(device=True)(scalar.radam_update)
 activation = cuda.jit(device=True)(scalar.activation)
 activation_grad = cuda.jit(device=True)(scalar.activation_grad)
+grid_tap = cuda.jit(device=True)(scalar.grid_tap)
+scatter_combine = cuda.jit(device=True)(scalar.scatter_combine)
+special = cuda.jit(device=True)(scalar.special)
 
 # --- creation and transfer -------------------------------------------------------------------------------------
 def asarray(array):

@@ -1,13 +1,15 @@
 """Optimizer updates as fused CUDA kernels, one thread per element: each reads a parameter's gradient and state
-once and writes the parameter and state in place, with the formulas of `backends/scalar.py` that the CPU runs."""
+once and writes the parameter and state in place, with the formulas of `backends/scalar.py` that the CPU runs.
+A state array that an option leaves unused (momentum_buffer without momentum, max_exp_avg_sq without amsgrad,
+...) may be a one-element placeholder and is never read."""
 from numba import cuda
 
 from .. import scalar
-from .array import THREADS, adadelta_update, adam_update, blocks, sgd_update
+from .array import (THREADS, adadelta_update, adagrad_update, adam_update, adamax_update, blocks, nadam_update,
+                    radam_update, rmsprop_update, sgd_update)
 
 @cuda.jit(cache=True)
 def _sgd_kernel(param, grad, buf, n, lr, momentum, dampening, weight_decay, nesterov, first):
-    """The momentum buffer is read and written only with momentum."""
     i = cuda.grid(1)
     if i >= n:
         return
@@ -19,7 +21,6 @@ def _sgd_kernel(param, grad, buf, n, lr, momentum, dampening, weight_decay, nest
 @cuda.jit(cache=True)
 def _adam_kernel(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n, lr, beta1, beta2, eps, weight_decay,
                  decoupled, amsgrad, step_size, bias_correction2_sqrt):
-    """max_exp_avg_sq is read and written only with amsgrad (it may be a one-element placeholder otherwise)."""
     i = cuda.grid(1)
     if i >= n:
         return
@@ -36,6 +37,52 @@ def _adadelta_kernel(param, grad, square_avg, acc_delta, n, lr, rho, eps, weight
     if i < n:
         param[i], square_avg[i], acc_delta[i] = adadelta_update(param[i], grad[i], square_avg[i], acc_delta[i],
                                                                 lr, rho, eps, weight_decay)
+
+@cuda.jit(cache=True)
+def _rmsprop_kernel(param, grad, square_avg, grad_avg, momentum_buffer, n, lr, alpha, eps, weight_decay, momentum,
+                    centered):
+    i = cuda.grid(1)
+    if i >= n:
+        return
+    a = grad_avg[i] if centered else 0.0
+    b = momentum_buffer[i] if momentum > 0.0 else 0.0
+    param[i], square_avg[i], a, b = rmsprop_update(param[i], grad[i], square_avg[i], a, b, lr, alpha, eps,
+                                                   weight_decay, momentum, centered)
+    if centered:
+        grad_avg[i] = a
+    if momentum > 0.0:
+        momentum_buffer[i] = b
+
+@cuda.jit(cache=True)
+def _adagrad_kernel(param, grad, state_sum, n, clr, eps, weight_decay):
+    i = cuda.grid(1)
+    if i < n:
+        param[i], state_sum[i] = adagrad_update(param[i], grad[i], state_sum[i], clr, eps, weight_decay)
+
+@cuda.jit(cache=True)
+def _adamax_kernel(param, grad, exp_avg, exp_inf, n, step_size, beta1, beta2, eps, weight_decay):
+    i = cuda.grid(1)
+    if i < n:
+        param[i], exp_avg[i], exp_inf[i] = adamax_update(param[i], grad[i], exp_avg[i], exp_inf[i], step_size,
+                                                         beta1, beta2, eps, weight_decay)
+
+@cuda.jit(cache=True)
+def _nadam_kernel(param, grad, exp_avg, exp_avg_sq, n, lr, beta1, beta2, eps, weight_decay, decoupled,
+                  bias_correction2, grad_coefficient, exp_avg_coefficient):
+    i = cuda.grid(1)
+    if i < n:
+        param[i], exp_avg[i], exp_avg_sq[i] = nadam_update(
+            param[i], grad[i], exp_avg[i], exp_avg_sq[i], lr, beta1, beta2, eps, weight_decay, decoupled,
+            bias_correction2, grad_coefficient, exp_avg_coefficient)
+
+@cuda.jit(cache=True)
+def _radam_kernel(param, grad, exp_avg, exp_avg_sq, n, lr, beta1, beta2, eps, weight_decay, decoupled,
+                  bias_correction1, bias_correction2_sqrt, rectification):
+    i = cuda.grid(1)
+    if i < n:
+        param[i], exp_avg[i], exp_avg_sq[i] = radam_update(
+            param[i], grad[i], exp_avg[i], exp_avg_sq[i], lr, beta1, beta2, eps, weight_decay, decoupled,
+            bias_correction1, bias_correction2_sqrt, rectification)
 
 def sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first):
     if param.size:
@@ -56,3 +103,37 @@ def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay
         _adadelta_kernel[blocks(param.size), THREADS](param.buffer, grad.buffer, square_avg.buffer,
                                                       acc_delta.buffer, param.size, float(lr), float(rho),
                                                       float(eps), float(weight_decay))
+
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum,
+                 centered):
+    if param.size:
+        _rmsprop_kernel[blocks(param.size), THREADS](
+            param.buffer, grad.buffer, square_avg.buffer, grad_avg.buffer, momentum_buffer.buffer, param.size,
+            float(lr), float(alpha), float(eps), float(weight_decay), float(momentum), bool(centered))
+
+def adagrad_step(param, grad, state_sum, lr, lr_decay, eps, weight_decay, step):
+    if param.size:
+        _adagrad_kernel[blocks(param.size), THREADS](param.buffer, grad.buffer, state_sum.buffer, param.size,
+                                                     scalar.adagrad_lr(float(lr), float(lr_decay), step),
+                                                     float(eps), float(weight_decay))
+
+def adamax_step(param, grad, exp_avg, exp_inf, lr, beta1, beta2, eps, weight_decay, step):
+    if param.size:
+        _adamax_kernel[blocks(param.size), THREADS](param.buffer, grad.buffer, exp_avg.buffer, exp_inf.buffer,
+                                                    param.size, float(lr) / (1.0 - beta1 ** step), float(beta1),
+                                                    float(beta2), float(eps), float(weight_decay))
+
+def nadam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step, mu, mu_next,
+               mu_product):
+    if param.size:
+        _nadam_kernel[blocks(param.size), THREADS](
+            param.buffer, grad.buffer, exp_avg.buffer, exp_avg_sq.buffer, param.size, float(lr), float(beta1),
+            float(beta2), float(eps), float(weight_decay), bool(decoupled),
+            *scalar.nadam_coefficients(float(lr), float(beta2), step, mu, mu_next, mu_product))
+
+def radam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step):
+    if param.size:
+        _radam_kernel[blocks(param.size), THREADS](
+            param.buffer, grad.buffer, exp_avg.buffer, exp_avg_sq.buffer, param.size, float(lr), float(beta1),
+            float(beta2), float(eps), float(weight_decay), bool(decoupled),
+            *scalar.radam_constants(float(beta1), float(beta2), step))

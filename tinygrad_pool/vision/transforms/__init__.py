@@ -44,6 +44,17 @@ class PILToTensor(Transform):
     def __call__(self, pic):
         return functional.pil_to_tensor(pic)
 
+class ToPILImage(Transform):
+    """Tensor (C, H, W) or ndarray (H, W, C) -> PIL image; see functional.to_pil_image for the modes."""
+    def __init__(self, mode=None):
+        self.mode = mode
+
+    def __call__(self, pic):
+        return functional.to_pil_image(pic, self.mode)
+
+    def __repr__(self):
+        return "ToPILImage()" if self.mode is None else f"ToPILImage(mode={self.mode})"
+
 class Normalize(Transform):
     shown = ("mean", "std")
 

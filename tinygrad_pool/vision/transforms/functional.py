@@ -107,6 +107,51 @@ def pil_to_tensor(pic):
     array = np.array(pic, copy=True).reshape(pic.height, pic.width, len(pic.getbands()))
     return make_tensor(np.ascontiguousarray(array.transpose(2, 0, 1)))
 
+# the modes an image of each channel count may take, the first when the data is uint8 and no mode is given
+_MODES_BY_CHANNELS = {2: ("LA",), 3: ("RGB", "YCbCr", "HSV"), 4: ("RGBA", "CMYK", "RGBX")}
+_SINGLE_CHANNEL_MODES = {np.dtype(np.uint8): "L", np.dtype(np.int16): "I;16", np.dtype(np.int32): "I",
+                         np.dtype(np.float32): "F"}
+
+def to_pil_image(pic, mode=None):
+    """A (C, H, W) Tensor or (H, W, C) ndarray (a 2-d one is a single channel) -> PIL image, as torchvision's.
+    Float values are scaled by 255 and cut to uint8, except for mode 'F'. Without a mode, one channel gives
+    'L', 'I;16', 'I' or 'F' by dtype, and 2, 3 or 4 channels of uint8 'LA', 'RGB' or 'RGBA'."""
+    if Image is None:
+        raise ImportError("to_pil_image needs Pillow: pip install pillow")
+    if isinstance(pic, Tensor):
+        array = pic.numpy()
+        array = array.transpose(1, 2, 0) if array.ndim == 3 else array
+    elif isinstance(pic, np.ndarray):
+        array = pic
+    else:
+        raise TypeError(f"to_pil_image: pic should be Tensor or ndarray. Got {type(pic)}")
+    if array.ndim == 2:
+        array = array[:, :, None]
+    if array.ndim != 3:
+        raise ValueError(f"to_pil_image: pic should be 2/3 dimensional, got {array.ndim} dimensions")
+    channels = array.shape[-1]
+    if channels > 4:
+        raise ValueError(f"to_pil_image: pic should have at most 4 channels, got {channels}")
+    if array.dtype.kind == "f" and mode != "F":
+        array = (array * 255).astype(np.uint8)
+    if channels == 1:
+        array = array[:, :, 0]
+        expected = _SINGLE_CHANNEL_MODES.get(array.dtype)
+        if mode is not None and mode != expected:
+            fitting = f"use {expected!r}" if expected else "no mode does"
+            raise ValueError(f"to_pil_image: mode {mode!r} does not fit a single channel of {array.dtype}: {fitting}")
+        mode = expected
+    else:
+        allowed = _MODES_BY_CHANNELS[channels]
+        if mode is not None and mode not in allowed:
+            raise ValueError(f"to_pil_image: mode {mode!r} does not fit {channels} channels: use one of {allowed}")
+        if mode is None and array.dtype == np.uint8:
+            mode = allowed[0]
+    if mode is None:
+        raise TypeError(f"to_pil_image: input type {array.dtype} is not supported")
+    data = np.ascontiguousarray(array, "<i2" if mode == "I;16" else None)
+    return Image.frombytes(mode, (data.shape[1], data.shape[0]), data.tobytes())
+
 def normalize(tensor, mean, std, inplace=False):
     """(tensor - mean) / std per channel, in the tensor's float dtype."""
     if not isinstance(tensor, Tensor):
