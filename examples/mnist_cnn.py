@@ -14,7 +14,7 @@ import numpy as np
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
-from tinygrad_pool import nn, optim
+from tinygrad_pool import nn, optim, warmup
 from tinygrad_pool.datasets import mnist
 from tqdm import tqdm
 
@@ -132,6 +132,8 @@ def run(make_model, args):
     optimizer = optim.Adadelta(model.parameters(), lr=args.lr)
     scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=args.gamma)
     history = []
+    if warmup.is_cold():   # the first step compiles every kernel: say so, rather than show a slow progress bar
+        print(f"compiling kernels for this CPU (first run only, cached in {warmup.cache_folder()})", flush=True)
     for epoch in range(1, args.epochs + 1):
         start = time.perf_counter()
         train_loss, rate = train_epoch(model, train_loader, optimizer, epoch)
