@@ -289,8 +289,15 @@ def _leading_to(order, wanted):
     return useful
 
 def _topological_order(start):
-    """Nodes reachable from `start`, each after every node that uses it (iterative: deep nets stay safe)."""
-    order, visited, stack = [], set(), [(start, False)]
+    """Nodes reachable from `start`, each after every node that uses it."""
+    order = post_order([start])
+    order.reverse()
+    return order
+
+def post_order(starts):
+    """Nodes reachable from `starts` (Functions and leaf tensors), each after every node it uses (iterative: deep
+    nets stay safe)."""
+    order, visited, stack = [], set(), [(start, False) for start in reversed(starts)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -303,7 +310,6 @@ def _topological_order(start):
         for parent in getattr(node, "parent_nodes", ()):
             if parent is not None and id(parent) not in visited:
                 stack.append((parent, False))
-    order.reverse()
     return order
 
 # --- torch.autograd.grad: the walk, with the gradients handed back ---------------------------------------------

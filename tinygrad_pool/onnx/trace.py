@@ -8,7 +8,7 @@ import contextlib
 from dataclasses import dataclass
 
 from .. import autograd
-from ..autograd import Function
+from ..autograd import Function, post_order
 from ..tensor import Tensor
 
 @contextlib.contextmanager
@@ -90,22 +90,6 @@ def run(model, args):
     return Trace(inputs, outputs, nodes, output_of, scopes)
 
 def _nodes(outputs):
-    """The Functions reachable from the outputs, each after all of its inputs (iterative: deep nets are safe)."""
-    order, seen = [], set()
-    for out in outputs:
-        if out._ctx is None or id(out._ctx) in seen:
-            continue
-        stack = [(out._ctx, False)]
-        while stack:
-            fn, expanded = stack.pop()
-            if expanded:
-                order.append(fn)
-                continue
-            if id(fn) in seen:
-                continue
-            seen.add(id(fn))
-            stack.append((fn, True))
-            for parent in reversed(fn.parent_nodes):
-                if isinstance(parent, Function) and id(parent) not in seen:
-                    stack.append((parent, False))
-    return order
+    """The Functions reachable from the outputs, each after all of its inputs."""
+    starts = [out._ctx for out in outputs if out._ctx is not None]
+    return [node for node in post_order(starts) if isinstance(node, Function)]
