@@ -4,6 +4,7 @@ import collections
 import collections.abc
 
 from ..arguments import is_int
+from ..legacy import tensor_type_name
 from ..tensor import Tensor
 from .module import Module, Parameter
 
@@ -227,12 +228,6 @@ class ModuleDict(Module):
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict has no forward(): call its modules in your own forward()")
 
-def _type_name(tensor):
-    """PyTorch's legacy type name of a tensor, in this library's namespace: tinygrad_pool.FloatTensor, ..."""
-    kind = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "uint8": "Byte",
-            "bool": "Bool"}[tensor.dtype.name]
-    return f"tinygrad_pool.{'cuda.' if tensor.device == 'cuda' else ''}{kind}Tensor"
-
 def _entry_text(value, dtype_text):
     """How a parameter container shows one entry, as PyTorch's: 'Parameter containing: [float32 of size 2x3]'."""
     if not isinstance(value, Tensor):
@@ -392,6 +387,6 @@ class ParameterDict(Module):
         raise NotImplementedError("ParameterDict has no forward(): use its parameters in your own forward()")
 
     def extra_repr(self):
-        return "\n".join(f"  ({key}): " + _entry_text(value, _type_name) for key, value in self.items())
+        return "\n".join(f"  ({key}): " + _entry_text(value, tensor_type_name) for key, value in self.items())
 
     __repr__ = ParameterList.__repr__
