@@ -14,7 +14,7 @@ from .arrays import (abs, add, arange, argmax, argmin, asarray, assign, astype, 
                      eq, exp, expand, full, ge, getitem, gt, index_add, le, log, lt, max, maximum, min, minimum, mul,
                      ne, neg, owned, pad, permute, pow, reshape, scatter, sigmoid, sign, sqrt, storage, sub, sum, tanh,
                      to_numpy, where, zeros)
-from .arrays import (bitwise_and, bitwise_or, bitwise_xor, ceil, cos, cosh, cumsum, floor, floor_divide, log1p,
+from .arrays import (bitwise_and, bitwise_or, bitwise_xor, ceil, cos, cosh, floor, floor_divide, log1p,
                      prod, remainder, round, sin, sinh)
 from .blas import matmul
 from .conv import conv_backward, conv_forward
@@ -29,7 +29,7 @@ from .unfold import col2im, im2col
 from .resample import resample
 from .grid_sample import grid_sample, grid_sample_backward
 from .sorting import argsort, searchsorted
-from .scan import cummax, cummin, cumprod
+from .scan import cummax, cummin, cumprod, cumsum
 from .special import atan2, copysign, fmod, hypot, special
 
 name = "cpu"

@@ -88,9 +88,6 @@ def min(x, axis, keepdims):
 def prod(x, axis, keepdims):
     return np.prod(x, axis=axis, keepdims=keepdims, dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)
 
-def cumsum(x, axis):
-    return np.cumsum(x, axis=axis, dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)
-
 def argmax(x, axis, keepdims):
     return np.argmax(x, axis=axis, keepdims=keepdims)
 

@@ -1,5 +1,9 @@
-"""Running products, maxima and minima along an axis on the CPU, from numpy's accumulations."""
+"""Running sums, products, maxima and minima along an axis on the CPU, from numpy's accumulations (integers and
+bools accumulate as int64, as PyTorch's do)."""
 import numpy as np
+
+def cumsum(x, axis):
+    return np.cumsum(x, axis=axis, dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)
 
 def cumprod(x, axis):
     return np.cumprod(x, axis=axis, dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)

@@ -26,9 +26,9 @@ from .padding import pad_copy, pad_copy_backward
 from .pooling import avg_pool, avg_pool_backward, fractional_max_pool, max_pool, max_pool_backward
 from .resample import resample
 from .grid_sample import grid_sample, grid_sample_backward
-from .reduce import argmax, argmin, cumsum, max, min, prod, sum
+from .reduce import argmax, argmin, max, min, prod, sum
 from .sorting import argsort, searchsorted
-from .scan import cummax, cummin, cumprod
+from .scan import cummax, cummin, cumprod, cumsum
 from .special import atan2, copysign, fmod, hypot, special
 
 name = "cuda"

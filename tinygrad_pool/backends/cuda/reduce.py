@@ -8,7 +8,7 @@ import math
 import numpy as np
 from numba import cuda, float64
 
-from .array import THREADS, astype, blocks, empty, max_wins
+from .array import THREADS, blocks, empty, max_wins
 from .movement import permute, reshape
 
 SUM, MAX, MIN, PROD = range(4)
@@ -129,26 +129,3 @@ def argmax(x, axis, keepdims):
 
 def argmin(x, axis, keepdims):
     return _arg_extreme(MIN, x, axis, keepdims)
-
-@cuda.jit(cache=True)
-def _cumsum_rows_kernel(x, rows, row_length, out):
-    """One thread per row: the running sum in the output's dtype, element after element, as numpy adds."""
-    row = cuda.grid(1)
-    if row < rows:
-        base = row * row_length
-        acc = x[base]
-        out[base] = acc
-        for j in range(1, row_length):
-            acc = acc + x[base + j]
-            out[base + j] = acc
-
-def cumsum(x, axis):
-    dtype = np.dtype(np.int64) if x.dtype.kind in "biu" else x.dtype
-    rows_x, row_length, kept_shape = _rows_last(astype(x, dtype), (axis,))
-    out = empty(rows_x.shape, dtype)
-    if out.size:
-        rows = out.size // row_length
-        _cumsum_rows_kernel[blocks(rows), THREADS](rows_x.buffer, rows, row_length, out.buffer)
-    if axis == x.ndim - 1:
-        return out
-    return permute(out, tuple(range(axis)) + (x.ndim - 1,) + tuple(range(axis, x.ndim - 1)))

@@ -1,5 +1,5 @@
-"""Running products, maxima and minima along an axis for CUDA: with the axis last, one thread walks each row, as
-`reduce.py`'s cumsum does."""
+"""Running sums, products, maxima and minima along an axis for CUDA: with the axis last, one thread walks each
+row."""
 import numpy as np
 from numba import cuda
 
@@ -7,14 +7,16 @@ from .array import THREADS, astype, blocks, empty
 from .movement import permute
 
 @cuda.jit(cache=True)
-def _cumprod_rows_kernel(x, rows, row_length, out):
+def _running_rows_kernel(multiply, x, rows, row_length, out):
+    """One thread per row: the running product (or sum) in the output's dtype, element after element, as numpy
+    accumulates."""
     row = cuda.grid(1)
     if row < rows:
         base = row * row_length
         acc = x[base]
         out[base] = acc
         for j in range(1, row_length):
-            acc = acc * x[base + j]
+            acc = acc * x[base + j] if multiply else acc + x[base + j]
             out[base + j] = acc
 
 @cuda.jit(cache=True)
@@ -40,15 +42,22 @@ def _axis_back(out, axis):
     ndim = len(out.shape)
     return out if axis == ndim - 1 else permute(out, tuple(range(axis)) + (ndim - 1,) + tuple(range(axis, ndim - 1)))
 
-def cumprod(x, axis):
+def _running(x, axis, multiply):
+    """Integers and bools accumulate as int64, as numpy's and PyTorch's do."""
     dtype = np.dtype(np.int64) if x.dtype.kind in "biu" else x.dtype
     rows_x = _axis_last(astype(x, dtype), axis)
     out = empty(rows_x.shape, dtype)
     if out.size:
         row_length = rows_x.shape[-1]
         rows = out.size // row_length
-        _cumprod_rows_kernel[blocks(rows), THREADS](rows_x.buffer, rows, row_length, out.buffer)
+        _running_rows_kernel[blocks(rows), THREADS](multiply, rows_x.buffer, rows, row_length, out.buffer)
     return _axis_back(out, axis)
+
+def cumsum(x, axis):
+    return _running(x, axis, False)
+
+def cumprod(x, axis):
+    return _running(x, axis, True)
 
 def _running_extreme(x, axis, is_max):
     rows_x = _axis_last(x, axis)
