@@ -106,6 +106,10 @@ def adagrad_lr(lr, lr_decay, step):
     """Adagrad's learning rate at step `step` (counted from 1)."""
     return lr / (1.0 + (step - 1.0) * lr_decay)
 
+def adamax_step_size(lr, beta1, step):
+    """Adamax's step size at step `step` (counted from 1): lr over the first moment's bias correction."""
+    return lr / (1.0 - beta1 ** step)
+
 def adamax_update(param, grad, exp_avg, exp_inf, step_size, beta1, beta2, eps, weight_decay):
     """PyTorch's Adamax for one element: (parameter, exp_avg, exp_inf); step_size = lr / (1 - beta1**step).
     The infinity norm is NaN where either of its terms is, as torch.maximum is."""

@@ -103,8 +103,9 @@ def adagrad_step(param, grad, state_sum, lr, lr_decay, eps, weight_decay, step):
              float(eps), float(weight_decay))
 
 def adamax_step(param, grad, exp_avg, exp_inf, lr, beta1, beta2, eps, weight_decay, step):
-    _adamax(_flat(param), grad.ravel(), _flat(exp_avg), _flat(exp_inf), float(lr) / (1.0 - beta1 ** step),
-            float(beta1), float(beta2), float(eps), float(weight_decay))
+    _adamax(_flat(param), grad.ravel(), _flat(exp_avg), _flat(exp_inf),
+            scalar.adamax_step_size(float(lr), beta1, step), float(beta1), float(beta2), float(eps),
+            float(weight_decay))
 
 def nadam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step, mu, mu_next,
                mu_product):

@@ -120,8 +120,8 @@ def adagrad_step(param, grad, state_sum, lr, lr_decay, eps, weight_decay, step):
 def adamax_step(param, grad, exp_avg, exp_inf, lr, beta1, beta2, eps, weight_decay, step):
     if param.size:
         _adamax_kernel[blocks(param.size), THREADS](param.buffer, grad.buffer, exp_avg.buffer, exp_inf.buffer,
-                                                    param.size, float(lr) / (1.0 - beta1 ** step), float(beta1),
-                                                    float(beta2), float(eps), float(weight_decay))
+                                                    param.size, scalar.adamax_step_size(float(lr), beta1, step),
+                                                    float(beta1), float(beta2), float(eps), float(weight_decay))
 
 def nadam_step(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled, step, mu, mu_next,
                mu_product):
