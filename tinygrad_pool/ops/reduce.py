@@ -309,14 +309,17 @@ class Cumsum(Function):
 
 def cumsum(input, dim, dtype=None, *, axis=None):
     """The running sum along `dim`; integers and bools add as int64, as in PyTorch."""
-    dim = dim_or_axis(dim, axis, "cumsum")
-    check_tensor(input, "input", "cumsum")
+    return _running(Cumsum, input, dim_or_axis(dim, axis, "cumsum"), dtype, "cumsum")
+
+def _running(function, input, dim, dtype, op):
+    """A running op along `dim` after the checks that cumsum and cumprod share; a 0-d input runs as one element."""
+    check_tensor(input, "input", op)
     dim = normalize_dim(dim, input.ndim)
     if dtype is not None:
         input = cast(input, dtype)
     if input.ndim == 0:
-        return cumsum(input.reshape(1), 0).reshape(())
-    return Cumsum.apply(input, dim)
+        return function.apply(input.reshape(1), 0).reshape(())
+    return function.apply(input, dim)
 
 # --- cumprod, cummax, cummin -----------------------------------------------------------------------------------
 class Cumprod(Function):
@@ -345,13 +348,7 @@ class Cumprod(Function):
 
 def cumprod(input, dim, *, dtype=None):
     """The running product along `dim`; integers and bools multiply as int64, as in PyTorch."""
-    check_tensor(input, "input", "cumprod")
-    dim = normalize_dim(dim, input.ndim)
-    if dtype is not None:
-        input = cast(input, dtype)
-    if input.ndim == 0:
-        return cumprod(input.reshape(1), 0).reshape(())
-    return Cumprod.apply(input, dim)
+    return _running(Cumprod, input, dim, dtype, "cumprod")
 
 class RunningExtreme(Function):
     """cummax or cummin: each output element's gradient goes to the input element it copies (the index)."""
