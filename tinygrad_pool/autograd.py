@@ -255,8 +255,9 @@ def backward(root, gradient, retain_graph, wanted=None):
             xp = Tensor.backend(node.device)
             # A leaf's .grad gets storage of its own: the walk may hand one array (or a broadcast, read-only
             # view of one) to several leaves, and optimizers and users write into .grad.
-            total = xp.add(node.grad._data, grad) if node.grad is not None else xp.owned(grad, taken)
-            node.grad = Tensor._wrap(total, node.device)
+            if not _accumulated_in_place(xp, node.grad, grad):
+                total = xp.add(node.grad._data, grad) if node.grad is not None else xp.owned(grad, taken)
+                node.grad = Tensor._wrap(total, node.device)
             continue
         fn = node
         if fn.released:
@@ -278,6 +279,14 @@ def backward(root, gradient, retain_graph, wanted=None):
         if not retain_graph:
             fn.saved, fn.watched = None, ()
             fn.released = True
+
+def _accumulated_in_place(xp, existing, grad):
+    """Add grad into the leaf's existing .grad in place, as PyTorch does (a reference to .grad sees the sum), and
+    allocate nothing; False where it has none, or one that can't take the sum (read-only, another dtype)."""
+    if existing is None or existing.dtype != grad.dtype or not xp.add_into(existing._data, grad):
+        return False
+    bump_version(xp, existing._data)
+    return True
 
 def _leading_to(order, wanted):
     """The ids of the nodes in `order` (users before what they use) that are wanted or use one that leads to a

@@ -30,6 +30,8 @@ storage(x)                        The object that owns x's memory: arrays that v
                                   one (in-place writes are counted by it).
 assign(x, key, values)            x[key] = values, in place: values (an array of this device, or a python number)
                                   broadcast to x[key]'s shape; key as getitem's, () for all of x.
+add_into(x, a)                    x += a in place (a of x's dtype, broadcasting to x's shape) and True; False, with
+                                  x unchanged, where x is read-only. Gradient accumulation into a leaf's .grad.
 
 # elementwise: numpy's broadcasting and dtypes; a or b may be a python number
 add(a, b)                         a + b.

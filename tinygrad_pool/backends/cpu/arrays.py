@@ -1,9 +1,10 @@
-"""Creation, elementwise functions, reductions and movement on the CPU: numpy's, which already stream memory at
-full speed, and whose views (transpose, broadcast, slicing) cost nothing.
+"""Creation, elementwise functions, reductions and movement on the CPU: numpy's, whose views (transpose, broadcast,
+slicing) cost nothing; the four arithmetic operations and fill of large arrays run on every thread (`threaded.py`).
 """
 import numpy as np
 
 from .padding import pad_constant
+from .threaded import add, div, full, mul, sub
 
 # --- creation and transfer -------------------------------------------------------------------------------------
 def asarray(array):
@@ -11,9 +12,6 @@ def asarray(array):
 
 def to_numpy(x):
     return np.asarray(x)   # numpy reductions of 0-d results give scalars; callers get an array
-
-def full(shape, value, dtype):
-    return np.full(shape, value, dtype=dtype)
 
 def zeros(shape, dtype):
     return np.zeros(shape, dtype=dtype)
@@ -53,7 +51,7 @@ def assign(x, key, values):
     x[key] = values
 
 # --- elementwise -----------------------------------------------------------------------------------------------
-add, sub, mul, div, pow = np.add, np.subtract, np.multiply, np.true_divide, np.power
+pow = np.power
 maximum, minimum = np.maximum, np.minimum
 eq, ne, lt, le, gt, ge = np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal
 neg, exp, log, sqrt, abs, tanh = np.negative, np.exp, np.log, np.sqrt, np.abs, np.tanh

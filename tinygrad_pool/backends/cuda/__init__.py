@@ -10,7 +10,7 @@ from .. import interface, missing_kernel as _missing_kernel
 from .activation import activation, activation_backward
 from .array import arange, asarray, astype, contiguous, copy, full, owned, to_numpy, zeros
 from .conv import col2im, conv_backward, conv_forward, im2col
-from .elementwise import (abs, add, div, eq, exp, ge, gt, le, log, lt, maximum, minimum, mul, ne, neg, pow, relu,
+from .elementwise import (abs, add, add_into, div, eq, exp, ge, gt, le, log, lt, maximum, minimum, mul, ne, neg, pow, relu,
                           sigmoid, sign, sqrt, sub, tanh, where)
 from .elementwise import (bitwise_and, bitwise_or, bitwise_xor, ceil, cos, cosh, floor, floor_divide, log1p, remainder,
                           round, sin, sinh)

@@ -80,6 +80,14 @@ def _binary_op(op):
         return out
     return apply
 
+def add_into(x, a):
+    """x += a in place: element i of x reads and writes only element i, so x may be the kernel's output."""
+    if x.size:
+        _binary_kernel[blocks(x.size), THREADS](ADD, x.buffer, a.buffer, x.buffer, padded(x.shape, 1),
+                                                padded(broadcast_strides(x.shape, x.shape), 0),
+                                                padded(broadcast_strides(a.shape, x.shape), 0))
+    return True
+
 def _with_scalar(op, a, scalar, scalar_first, out_dtype):
     dtype = np.result_type(a.dtype, scalar)
     out = empty(a.shape, out_dtype or dtype)
