@@ -134,6 +134,7 @@ def run(make_model, args):
     history = []
     if warmup.is_cold():   # the first step compiles every kernel: say so, rather than show a slow progress bar
         print(f"compiling kernels for this CPU (first run only, cached in {warmup.cache_folder()})", flush=True)
+        warmup.compile_backward_in_background()   # on a second core, while the first forward pass compiles
     for epoch in range(1, args.epochs + 1):
         start = time.perf_counter()
         train_loss, rate = train_epoch(model, train_loader, optimizer, epoch)

@@ -18,3 +18,16 @@ def test_the_warm_up_step_fills_the_cache(capsys):
     printed = capsys.readouterr().out
     assert "compiling kernels for this CPU into" in printed and "done in" in printed
     assert not warmup.is_cold()
+
+def test_on_a_cold_cache_the_backward_kernels_compile_in_a_second_process(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    probe = ("from tinygrad_pool import warmup; child = warmup.compile_backward_in_background(); print(child.args); "
+             "child.kill()")
+    started = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert "'-m', 'tinygrad_pool.warmup', '--backward'" in started.stdout
+
+def test_on_a_warm_cache_nothing_starts_and_the_backward_warm_up_runs_in_process(capsys):
+    warmup.main(["--quiet"])
+    warmup.main(["--backward", "--quiet"])
+    assert capsys.readouterr().out == ""
+    assert not warmup.is_cold() and warmup.compile_backward_in_background() is None

@@ -6,8 +6,16 @@ or a new CPU therefore spends its first training step compiling (tens of seconds
 code in about a second. `warm()` runs one step of a small network that takes the same kernel paths as the
 examples (Winograd and direct 3x3 convolution, im2col, max pooling, dropout, BatchNorm, the optimizers), so that
 the cost is paid once, where you choose.
+
+A program can also split the cold compile over two cores: `compile_backward_in_background()` starts a process
+that compiles the backward kernels (`warm_backward()`, the heaviest being Winograd's) while the program's own
+first forward pass compiles the forward ones; its backward pass then loads them from the cache. Numba compiles
+one kernel at a time in a process, and writes its cache files atomically, so two processes can fill one cache.
 """
 import argparse
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -35,15 +43,47 @@ def warm(device="cpu"):
         F.nll_loss(F.log_softmax(model(x), 1), y).backward()
         optimizer.step()
 
+def warm_backward():
+    """Compile the backward kernels of the examples' step without any forward pass, by calling the CPU backend on
+    tiny float32 arrays of the layouts a step passes: the Winograd and the first layer's direct convolution
+    gradients, max pooling's scatter and ReLU's gradient."""
+    import numpy as np
+
+    from .backends import cpu
+    from .ops.conv import ConvGeometry
+    from .ops.pooling import fixed_windows
+    rng = np.random.default_rng(0)
+
+    def array(*shape):
+        return rng.standard_normal(shape).astype(np.float32)
+    geometry = ConvGeometry(kernel=(1, 3, 3), stride=(1, 1, 1), padding=(0, 0, 0), dilation=(1, 1, 1),
+                            out_shape=(1, 4, 4))
+    cpu.conv_backward(array(2, 8, 1, 6, 6), array(8, 8, 1, 3, 3), array(2, 8, 1, 4, 4), geometry, 1, True, True, True)
+    cpu.conv_backward(array(2, 1, 1, 6, 6), array(8, 1, 1, 3, 3), array(2, 8, 1, 4, 4), geometry, 1, False, True,
+                      True)
+    windows = fixed_windows((1, 4, 4), (1, 2, 2), (1, 2, 2), (0, 0, 0), (1, 1, 1), False)
+    cpu.max_pool_backward(array(3, 1, 2, 2), np.zeros((3, 1, 2, 2), np.int64), windows)
+    cpu.relu_backward(array(3, 4), array(3, 4))
+
+def compile_backward_in_background():
+    """On a cold cache, start `python -m tinygrad_pool.warmup --backward` and return its Popen (None on a warm one):
+    it compiles the backward kernels while this process compiles the forward ones, into the same cache."""
+    if not is_cold():
+        return None
+    return subprocess.Popen([sys.executable, "-m", "tinygrad_pool.warmup", "--backward", "--quiet"], env=os.environ,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tinygrad_pool.warmup", description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
+    parser.add_argument("--backward", action="store_true", help="only the CPU backward kernels (warm_backward)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing")
     args = parser.parse_args(argv)
-    print(f"compiling kernels for this CPU into {cache_folder()}"
-          + ("" if is_cold() else " (most are cached already)"), flush=True)
+    say = (lambda text: None) if args.quiet else (lambda text: print(text, flush=True))
+    say(f"compiling kernels for this CPU into {cache_folder()}" + ("" if is_cold() else " (most are cached already)"))
     start = time.perf_counter()
-    warm(args.device)
-    print(f"done in {time.perf_counter() - start:.1f} s; later runs load them from the cache")
+    warm_backward() if args.backward else warm(args.device)
+    say(f"done in {time.perf_counter() - start:.1f} s; later runs load them from the cache")
 
 if __name__ == "__main__":
     main()
