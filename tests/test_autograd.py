@@ -233,3 +233,29 @@ def test_an_optimizer_step_writes_into_leaf_gradients_safely(device):
     opt.step()
     np.testing.assert_allclose(a.numpy(), b.numpy())
     np.testing.assert_allclose(a.numpy(), 1 - 0.5 * 1.1)
+
+def test_post_accumulate_grad_hooks_see_the_final_grad_and_callbacks_run_after_the_walk():
+    from tinygrad_pool import autograd
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    events = []
+
+    def hook(tensor):
+        events.append(("hook", tensor.grad.tolist()))
+        autograd.queue_callback(lambda: events.append(("after", x.grad.tolist())))
+    handle = x.register_post_accumulate_grad_hook(hook)
+    (x * x + x).sum().backward()   # x reaches the loss on two paths: the hook runs once, on the sum
+    assert events == [("hook", [3.0, 5.0]), ("after", [3.0, 5.0])]
+    handle.remove()
+    handle.remove()
+    (x * 2).sum().backward()
+    assert len(events) == 2 and x.grad.tolist() == [5.0, 7.0]
+
+def test_hooks_and_callbacks_refuse_what_pytorch_refuses():
+    from tinygrad_pool import autograd
+    x = Tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="only a leaf tensor"):
+        (x * 2).register_post_accumulate_grad_hook(print)
+    with pytest.raises(TypeError, match="hook must be callable, got int"):
+        x.register_post_accumulate_grad_hook(3)
+    with pytest.raises(RuntimeError, match="no backward pass is running"):
+        autograd.queue_callback(print)

@@ -224,7 +224,28 @@ class Undoable(Function):
     def backward(self, g):
         return getattr(self.xp, self.kernel)(g, self.undoing), None
 
+def queue_callback(callback):
+    """Run `callback()` when the backward pass in progress has finished its walk, before backward() returns:
+    distributed data parallelism waits there for its last gradient all-reduce. Outside a backward pass it is an
+    error, as in PyTorch's engine."""
+    if not getattr(_state, "in_backward", False):
+        raise RuntimeError("queue_callback: no backward pass is running; call it from a hook during backward()")
+    _state.callbacks.append(callback)
+
 def backward(root, gradient, retain_graph, wanted=None):
+    """The walk below, then the callbacks that hooks queued during it (queue_callback); a nested backward (a
+    hook's) leaves them to the outermost one."""
+    if getattr(_state, "in_backward", False):
+        return _walk(root, gradient, retain_graph, wanted)
+    _state.in_backward, _state.callbacks = True, []
+    try:
+        _walk(root, gradient, retain_graph, wanted)
+        while _state.callbacks:
+            _state.callbacks.pop(0)()
+    finally:
+        _state.in_backward, _state.callbacks = False, []
+
+def _walk(root, gradient, retain_graph, wanted=None):
     """Walk the tape from `root` in reverse topological order and accumulate `.grad` into the leaves.
 
     The nodes are Functions and leaf tensors. A Function's inputs are the nodes its parents had when it ran
@@ -258,6 +279,8 @@ def backward(root, gradient, retain_graph, wanted=None):
             if not _accumulated_in_place(xp, node.grad, grad):
                 total = xp.add(node.grad._data, grad) if node.grad is not None else xp.owned(grad, taken)
                 node.grad = Tensor._wrap(total, node.device)
+            for hook in list(getattr(node, "_post_accumulate_grad_hooks", {}).values()):
+                hook(node)
             continue
         fn = node
         if fn.released:

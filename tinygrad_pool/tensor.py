@@ -134,6 +134,14 @@ def common_device(args):
         raise ValueError(f"tensors on different devices {sorted(devices)}: move them with .to(device) first")
     return devices.pop() if devices else "cpu"
 
+class RemovableHandle:
+    """What registering a hook returns: remove() unregisters it (a second call does nothing)."""
+    def __init__(self, hooks, key):
+        self._hooks, self.id = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
 class Tensor:
     __array_priority__ = 1000  # numpy scalars and arrays on the left defer to Tensor's reflected operators
 
@@ -189,6 +197,19 @@ class Tensor:
                 raise ValueError(f"grad of shape {value.shape}, dtype {value.dtype} on {value.device} does not fit "
                                  f"a tensor of shape {self.shape}, dtype {self.dtype} on {self.device}")
         self._grad = value
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """PyTorch's: `hook(tensor)` runs each time backward has accumulated into this leaf's .grad (the .grad
+        is final for that pass). Returns a handle whose remove() unregisters it."""
+        if self._ctx is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: only a leaf tensor gets its .grad accumulated; "
+                               "this tensor is the result of an operation")
+        if not callable(hook):
+            raise TypeError(f"register_post_accumulate_grad_hook: hook must be callable, got {type(hook).__name__}")
+        hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", {})
+        key = max(hooks, default=-1) + 1
+        hooks[key] = hook
+        return RemovableHandle(hooks, key)
 
     # --- properties and conversion ---------------------------------------------------------------------------
     shape = property(lambda self: _new_size(Size, self._data.shape))
