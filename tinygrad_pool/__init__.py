@@ -50,7 +50,7 @@ from .gradcheck import gradcheck, GradcheckError
 from .serialization import save, load, save_file, load_file
 from .device import device
 from . import nn, optim, cuda, accelerator
-from . import utils
+from . import distributed, utils
 from . import onnx
 from .data import DataLoader
 

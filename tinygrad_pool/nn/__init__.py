@@ -3,7 +3,7 @@ from . import functional, init, utils
 from .module import Module, Parameter, Buffer
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .linear import Linear, Bilinear, Flatten, Unflatten, Identity, PixelShuffle, PixelUnshuffle, ChannelShuffle
-from .parallel import DataParallel
+from .parallel import DataParallel, DistributedDataParallel
 from .embedding import Embedding
 from .fold import Fold, Unfold
 from .lazy import (LazyLinear, LazyConv1d, LazyConv2d, LazyConv3d, LazyBatchNorm1d, LazyBatchNorm2d,
