@@ -4,10 +4,12 @@
     python examples/mnist_cnn.py --epochs 1 --save cnn.pt --plot cnn.png
     python examples/mnist_cnn.py --load cnn.pt            # evaluate a saved checkpoint (or one torch.save wrote)
     python examples/mnist_cnn.py --device cuda            # on a GPU (numba-cuda installed)
+    mpiexec -n 2 python examples/mnist_cnn.py --distributed   # data parallel on 2 ranks (docs/distributed.md)
 
 The data comes from tinygrad_pool.datasets.mnist: the repository's data/mnist/ on a fresh clone (no network needed).
 """
 import argparse
+import os
 import time
 
 import numpy as np
@@ -42,11 +44,12 @@ def normalize(images, labels):
     x = (images.astype(np.float32) * np.float32(1 / 255) - np.float32(MEAN)) / np.float32(STD)
     return x[:, None], labels
 
-def train_epoch(model, loader, optimizer, epoch):
-    """One pass over the training data; returns the mean loss and images per second."""
+def train_epoch(model, loader, optimizer, epoch, show=True):
+    """One pass over the training data; returns the mean loss and images per second (of this process)."""
     model.train()
     total, count, start = 0.0, 0, time.perf_counter()
-    with tqdm(total=len(loader.arrays[0]), desc=f"epoch {epoch}", unit="img", mininterval=1.0) as bar:
+    with tqdm(total=len(loader.arrays[0]), desc=f"epoch {epoch}", unit="img", mininterval=1.0,
+              disable=not show) as bar:
         for x, y in loader:
             optimizer.zero_grad()
             loss = F.nll_loss(model(x), y)
@@ -113,13 +116,34 @@ def parse_args(description=__doc__, argv=None, epochs=5):
     parser.add_argument("--save", metavar="PATH", help="write the trained weights (PyTorch's .pt format)")
     parser.add_argument("--load", metavar="PATH", help="evaluate saved weights instead of training")
     parser.add_argument("--plot", metavar="PATH", help="write a PNG of loss and accuracy per epoch")
+    parser.add_argument("--distributed", action="store_true",
+                        help="data parallel over the ranks of mpiexec: each takes batch-size / ranks of every batch")
     return parser.parse_args(argv)
 
+def start_distributed(args):
+    """Join the MPI job, share the cores among this machine's ranks, and return (rank, world size)."""
+    from tinygrad_pool import distributed as dist
+    dist.init_process_group("mpi")
+    rank, world = dist.get_rank(), dist.get_world_size()
+    if args.batch_size % world:
+        raise SystemExit(f"--batch-size {args.batch_size} must be a multiple of the {world} ranks")
+    tp.set_num_threads(max(1, len(os.sched_getaffinity(0)) // dist.local_world_size()))
+    return rank, world
+
+def rank_shard(sampler, epoch, images, labels):
+    """This rank's part of the training set for `epoch`, in the sampler's shuffled order."""
+    sampler.set_epoch(epoch)
+    rows = np.fromiter(iter(sampler), np.int64)
+    return images[rows], labels[rows]
+
 def run(make_model, args):
-    tp.manual_seed(args.seed)
+    rank, world = start_distributed(args) if getattr(args, "distributed", False) else (0, 1)
+    lead = rank == 0   # the rank that prints, evaluates, saves and plots
+    tp.manual_seed(args.seed + rank)   # dropout differs between ranks; the weights start as rank 0's
     data = mnist(args.data)
     train_images, train_labels = data.train_images[:args.limit], data.train_labels[:args.limit]
     model = make_model().to(args.device)
+    trained = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     test_loader = tp.DataLoader((data.test_images, data.test_labels), args.test_batch_size, transform=normalize,
                                 device=args.device)
     if args.load:
@@ -127,23 +151,36 @@ def run(make_model, args):
         test_loss, accuracy = evaluate(model, test_loader)
         print(f"{args.load}: test loss {test_loss:.4f}, accuracy {accuracy:.2f}%")
         return []
-    train_loader = tp.DataLoader((train_images, train_labels), args.batch_size, shuffle=True, seed=args.seed,
-                                 transform=normalize, device=args.device)
+    def loader(arrays, shuffle):
+        return tp.DataLoader(arrays, args.batch_size // world, shuffle=shuffle, seed=args.seed, transform=normalize,
+                             device=args.device)
+    if world > 1:
+        from tinygrad_pool.utils.data.distributed import DistributedSampler
+        sampler = DistributedSampler(range(len(train_images)), world, rank, shuffle=True, seed=args.seed)
+    else:
+        train_loader = loader((train_images, train_labels), shuffle=True)
     optimizer = optim.Adadelta(model.parameters(), lr=args.lr)
     scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=args.gamma)
     history = []
-    if warmup.is_cold():   # the first step compiles every kernel: say so, rather than show a slow progress bar
+    if warmup.is_cold() and lead:   # the first step compiles every kernel: say so, not show a slow progress bar
         print(f"compiling kernels for this CPU (first run only, cached in {warmup.cache_folder()})", flush=True)
-        warmup.compile_backward_in_background()   # on a second core, while the first forward pass compiles
+        if world == 1:
+            warmup.compile_backward_in_background()   # on a second core, while the first forward pass compiles
     for epoch in range(1, args.epochs + 1):
+        if world > 1:
+            train_loader = loader(rank_shard(sampler, epoch, train_images, train_labels), shuffle=False)
         start = time.perf_counter()
-        train_loss, rate = train_epoch(model, train_loader, optimizer, epoch)
+        train_loss, rate = train_epoch(trained, train_loader, optimizer, epoch, show=lead)
         seconds = time.perf_counter() - start
-        test_loss, accuracy = evaluate(model, test_loader)
         scheduler.step()
+        if not lead:
+            continue
+        test_loss, accuracy = evaluate(model, test_loader)
         print(f"epoch {epoch}: train loss {train_loss:.4f}, test loss {test_loss:.4f}, accuracy {accuracy:.2f}% "
-              f"({seconds:.1f} s, {rate:.0f} images/s)", flush=True)
+              f"({seconds:.1f} s, {rate * world:.0f} images/s)", flush=True)
         history.append(dict(epoch=epoch, train_loss=train_loss, test_loss=test_loss, accuracy=accuracy))
+    if not lead:
+        return history
     if args.save:
         save_checkpoint(model, args.save)
         print(f"saved {args.save}")
