@@ -5,8 +5,7 @@ import pytest
 import tinygrad_pool as tp
 import tinygrad_pool.distributed as dist
 import tinygrad_pool.nn as nn
-import tinygrad_pool.nn.functional as F
-from tinygrad_pool import optim
+from replicas import assert_trains_as_one_process
 
 def rank():
     return dist.get_rank()
@@ -73,31 +72,9 @@ def _batch(step):
 
 def test_two_ranks_train_as_one_process_on_the_whole_batch():
     tp.manual_seed(rank())   # different initial weights on each rank: DDP makes them rank 0's
-    model = _model()
-    initial = [{k: v.numpy().copy() for k, v in model.state_dict().items()}]
-    dist.broadcast_object_list(initial, src=0)
-    ddp = nn.parallel.DistributedDataParallel(model, bucket_cap_mb=0.0005)   # 512 bytes: several buckets
+    ddp = assert_trains_as_one_process(_model(), _model, [_batch(step) for step in range(10)],
+                                       bucket_cap_mb=0.0005)   # 512 bytes: several buckets
     assert len(ddp._buckets) > 1
-    reference = _model()
-    reference.load_state_dict({k: tp.tensor(v) for k, v in initial[0].items()})
-    optimizer = optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9)
-    reference_optimizer = optim.SGD(reference.parameters(), lr=0.1, momentum=0.9)
-    half = GLOBAL_BATCH // 2
-    for step in range(10):
-        x, y = _batch(step)
-        mine = slice(rank() * half, (rank() + 1) * half)
-        optimizer.zero_grad()
-        F.cross_entropy(ddp(tp.tensor(x[mine])), tp.tensor(y[mine])).backward()
-        optimizer.step()
-        reference_optimizer.zero_grad()
-        F.cross_entropy(reference(tp.tensor(x)), tp.tensor(y)).backward()
-        reference_optimizer.step()
-    ours = {k: v.numpy() for k, v in model.state_dict().items()}
-    everyone = [None, None]
-    dist.all_gather_object(everyone, ours)
-    for name, value in ours.items():
-        np.testing.assert_array_equal(everyone[0][name], everyone[1][name])   # the replicas are identical
-        np.testing.assert_allclose(value, reference.state_dict()[name].numpy(), rtol=1e-5, atol=1e-5)
 
 def test_no_sync_accumulates_locally_then_averages_the_sums():
     model = nn.Linear(2, 1, bias=False)
@@ -133,3 +110,5 @@ def test_buffers_follow_rank_0_each_training_forward():
     model.running_mean.fill_(float(rank()))
     ddp(tp.ones(4, 2))
     assert model.running_mean.tolist() == pytest.approx([0.1, 0.1])   # rank 0's 0, then momentum toward 1
+    ddp(tp.ones(4, 2))   # the counter of batches is a buffer too, broadcast in place at every forward
+    assert model.running_mean.tolist() == pytest.approx([0.19, 0.19]) and model.num_batches_tracked.item() == 2

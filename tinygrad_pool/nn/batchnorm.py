@@ -37,7 +37,7 @@ class _BatchNorm(Module):
         use_batch_stats = self.training or not self.track_running_stats
         momentum = self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked._data = (self.num_batches_tracked + 1)._data
+            self.num_batches_tracked.add_(1)   # in place: the buffer keeps its storage (collectives write into it)
             if momentum is None:   # a cumulative average
                 momentum = 1.0 / float(self.num_batches_tracked.item())
         running = (self.running_mean, self.running_var) if self.track_running_stats else (None, None)
