@@ -121,6 +121,9 @@ class DistributedDataParallel(Module):
             np.copyto(bucket.slot(i), np.asarray(param.grad.numpy()).reshape(-1))
             bucket.ready[i], bucket.used[i] = True, 1
             self._start_ready_buckets()
+            for started in self._buckets:   # MPI moves a started transfer on only inside MPI calls: give it one
+                if started.request is not None:
+                    started.request.Test()
         return hook
 
     def _start_ready_buckets(self):
