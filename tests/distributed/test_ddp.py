@@ -112,3 +112,16 @@ def test_buffers_follow_rank_0_each_training_forward():
     assert model.running_mean.tolist() == pytest.approx([0.1, 0.1])   # rank 0's 0, then momentum toward 1
     ddp(tp.ones(4, 2))   # the counter of batches is a buffer too, broadcast in place at every forward
     assert model.running_mean.tolist() == pytest.approx([0.19, 0.19]) and model.num_batches_tracked.item() == 2
+
+def test_collectives_and_ddp_on_either_device(device):
+    """On CUDA the values go through host memory; the result lands in the tensor on its device."""
+    t = tp.tensor([float(rank()), 1.0], device=device)
+    dist.all_reduce(t, dist.ReduceOp.AVG)
+    assert t.device == device and t.tolist() == [0.5, 1.0]
+    t = tp.tensor([rank() + 5.0], device=device)
+    dist.broadcast(t, src=1)
+    assert t.tolist() == [6.0]
+    model = nn.Linear(2, 1, bias=False).to(device)
+    ddp = nn.parallel.DistributedDataParallel(model)
+    ddp(tp.tensor([[rank() + 1.0, 0.0]], device=device)).sum().backward()
+    assert model.weight.grad.device == device and model.weight.grad.tolist() == [[1.5, 0.0]]
