@@ -9,7 +9,9 @@ import tinygrad_pool.distributed as dist
 import tinygrad_pool.nn as nn
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool.nn.sync_batchnorm import SyncBatchNorm
-from replicas import assert_trains_as_one_process
+from two_ranks import assert_trains_as_one_process, needs_two_ranks, process_group  # noqa: F401
+
+pytestmark = needs_two_ranks
 
 def rank():
     return dist.get_rank()

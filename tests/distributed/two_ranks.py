@@ -1,12 +1,28 @@
-"""The check both DistributedDataParallel test files make: two ranks on halves of each batch train as one process
-on the whole batches, and their replicas stay identical."""
+"""What the tests in this folder share. They run on every rank of `mpiexec -n 2 python -m pytest tests/distributed`
+(CI runs them so) and skip in a plain pytest run, with one process or without mpi4py. (A conftest.py here would
+shadow tests/conftest.py, which the other test files import as `conftest`.)"""
 import numpy as np
+import pytest
 
 import tinygrad_pool as tp
 import tinygrad_pool.distributed as dist
 import tinygrad_pool.nn as nn
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import optim
+
+def _world_size():
+    if not dist.is_available():
+        return 0
+    from mpi4py import MPI
+    return MPI.COMM_WORLD.Get_size()
+
+needs_two_ranks = pytest.mark.skipif(_world_size() != 2, reason="runs under mpiexec -n 2 (see two_ranks.py)")
+
+@pytest.fixture(autouse=True)
+def process_group():
+    """The MPI job's group, joined by the first test that runs and kept until the process ends."""
+    if not dist.is_initialized():
+        dist.init_process_group("mpi")
 
 def assert_trains_as_one_process(model, make_reference, batches, **ddp_options):
     """Train `model` in DDP on this rank's half of each (x, y) of `batches`, and make_reference() from rank 0's
