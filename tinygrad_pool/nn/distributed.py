@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import autograd, distributed
 from ..arguments import check_bool, check_number, described
+from ..tensor import Tensor
 from .module import Module
 
 class _Bucket:
@@ -172,7 +173,6 @@ class DistributedDataParallel(Module):
 
     @staticmethod
     def _write_grad(param, mean):
-        from ..tensor import Tensor
         if param.grad is None:
             param.grad = Tensor(mean.copy(), device=param.device)
         else:
