@@ -62,7 +62,7 @@ def warm_backward():
     cpu.conv_backward(array(2, 1, 1, 6, 6), array(8, 1, 1, 3, 3), array(2, 8, 1, 4, 4), geometry, 1, False, True,
                       True)
     windows = fixed_windows((1, 4, 4), (1, 2, 2), (1, 2, 2), (0, 0, 0), (1, 1, 1), False)
-    cpu.max_pool_backward(array(3, 1, 2, 2), np.zeros((3, 1, 2, 2), np.int64), windows)
+    cpu.max_pool_backward(array(3, 1, 2, 2), np.zeros((3, 1, 2, 2), np.int32), windows)   # max_pool's offsets
     cpu.relu_backward(array(3, 4), array(3, 4))
 
 def compile_backward_in_background():

@@ -140,8 +140,9 @@ searchsorted(sequence, values, right)
 # matmul, pooling, convolution
 matmul(a, b)                      (..., m, k) @ (..., k, n) with broadcast batch dims.
 max_pool(x, windows, with_indices)
-                                  (planes, D, H, W) -> (values (planes, OD, OH, OW), their int64 flat offsets into
-                                  each plane when with_indices, else None). `windows` is an ops.pooling.Windows.
+                                  (planes, D, H, W) -> (values (planes, OD, OH, OW), their flat offsets into each
+                                  plane when with_indices, else None: int32 or int64, which max_pool_backward takes
+                                  back). `windows` is an ops.pooling.Windows.
 max_pool_backward(grad_out, indices, windows)
                                   The input gradient of max_pool: each grad_out element added to the input at its
                                   index.

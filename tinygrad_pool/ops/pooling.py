@@ -409,7 +409,9 @@ class MaxPool(Function):
         with_indices = return_indices or self.needs_input_grad[0]
         out, self.indices = self.xp.max_pool(x, windows, with_indices)
         self.windows = windows
-        return (out, self.indices) if return_indices else out
+        if not return_indices:
+            return out
+        return out, self.xp.astype(self.indices, np.dtype(np.int64))   # PyTorch's dtype; backward keeps the narrow
     def backward(self, g):
         return self.xp.max_pool_backward(g, self.indices, self.windows), None, None
 

@@ -36,8 +36,9 @@ def _part(buffer, key):
     return None if buffer is None else buffer[key]
 
 def _index_buffer(indices, size):
-    """An int64 scratch array of `size` for the offsets of running maxima, or None when no indices are asked for."""
-    return None if indices is None else np.empty(size, np.int64)
+    """A scratch array of `size` for the offsets of running maxima, of the indices' dtype, or None when no indices
+    are asked for."""
+    return None if indices is None else np.empty(size, indices.dtype)
 
 # In a kernel these two are chosen by the argument's type when it compiles: a jitted `if buffer is None: return
 # None` would return an Optional for an array, which every later use of the result would check.
@@ -51,7 +52,7 @@ def _part_of_type(buffer, key):
 def _index_buffer_of_type(indices, size):
     if isinstance(indices, types.NoneType):
         return lambda indices, size: None
-    return lambda indices, size: np.empty(size, np.int64)
+    return lambda indices, size: np.empty(size, indices.dtype)
 
 # --- the W pass: every input row reduced over its W-windows -----------------------------------------------------
 @njit(cache=True)
@@ -283,12 +284,19 @@ def _w_run(windows):
     run = windows.interior[2]
     return run.start, run.stop, run.stride, run.kernel, run.shift
 
+def offset_dtype(plane_size):
+    """int32 offsets for planes of fewer than 2^31 elements (all real ones), else int64. Half the bytes of int64
+    to write and to carry through the folds: 3x3 stride-2 pooling with indices of (32, 64, 112, 112) took 12.0 ms
+    with int32 offsets and 18.3 ms with int64 on the 2-core Xeon, and its backward scatter 0.30 against 0.36 ms
+    for 2x2 windows of (64, 64, 24, 24)."""
+    return np.dtype(np.int32) if plane_size < 2**31 else np.dtype(np.int64)
+
 def max_pool(x, windows, with_indices):
-    """(planes, D, H, W) -> values (planes, OD, OH, OW), and their int64 flat indices if asked for."""
+    """(planes, D, H, W) -> values (planes, OD, OH, OW), and their flat offsets into each plane if asked for."""
     keep_freed_memory()
     x = np.ascontiguousarray(x)
     out = np.empty((x.shape[0],) + windows.out_shape, x.dtype)
-    indices = np.empty(out.shape, np.int64) if with_indices else None
+    indices = np.empty(out.shape, offset_dtype(int(np.prod(x.shape[1:])))) if with_indices else None
     _max_pool_kernel(x, windows.first, windows.count, windows.step, *_w_run(windows), out, indices)
     return out, indices
 
