@@ -252,10 +252,14 @@ def _max_pool_backward_kernel(grad_out, indices, grad_in):
             plane[indices[p, o]] += grad_out[p, o]
 
 @njit(parallel=PARALLEL, cache=True)
-def _avg_pool_backward_kernel(grad_out, factor, cover_first, cover_count, grad_in):
+def _avg_pool_backward_kernel(grad_out, factor, cover_first, cover_count, run_lo, run_hi, run_first, run_kernel,
+                              grad_in):
     """The adjoint of _avg_pool_kernel, as gathers over the outputs covering each input (no zero fill, no
     read-modify-write): `across` (D, H, OW) sums the shares grad_out / divisor of the (D, H)-windows covering each
-    input row, then each input sums `across` over the W-windows covering it."""
+    input row, then each input sums `across` over the W-windows covering it. Inputs run_lo..run_hi-1 of a row are
+    each covered by the run_kernel outputs from w + run_first on (stride-1 windows): they sum shifted slices of
+    `across`, tap by tap, which is vector code; the others, and every input of other windows, read the tables.
+    Both add the same terms in the same order."""
     planes, depth, height, width = grad_in.shape
     out_d, out_h, out_w = grad_out.shape[1], grad_out.shape[2], grad_out.shape[3]
     for p in prange(planes):
@@ -266,6 +270,7 @@ def _avg_pool_backward_kernel(grad_out, factor, cover_first, cover_count, grad_i
                 for ow in range(out_w):
                     share[od, oh, ow] = grad_out[p, od, oh, ow] / (divisor * factor[2, ow])
         across = np.zeros(out_w, np.float64)
+        line = np.empty(max(run_hi - run_lo, 0), np.float64)
         for d in range(depth):
             for h in range(height):
                 across[:] = 0.0
@@ -273,11 +278,33 @@ def _avg_pool_backward_kernel(grad_out, factor, cover_first, cover_count, grad_i
                     for oh in range(cover_first[1, h], cover_first[1, h] + cover_count[1, h]):
                         across += share[od, oh]
                 row = grad_in[p, d, h]
+                line[:] = 0.0
+                for j in range(run_kernel):
+                    taps = across[run_lo + run_first + j:]
+                    for i in range(line.size):
+                        line[i] += taps[i]
+                for i in range(line.size):
+                    row[run_lo + i] = line[i]
                 for w in range(width):
+                    if run_lo <= w < run_hi:
+                        continue
                     total = 0.0
                     for ow in range(cover_first[2, w], cover_first[2, w] + cover_count[2, w]):
                         total += across[ow]
                     row[w] = total
+
+def _w_cover_run(windows, width, out_w):
+    """(lo, hi, first, kernel): the inputs lo..hi-1 that the `kernel` outputs from w + first on all cover, when the
+    W windows have stride 1 and no dilation (the tables say so); else an empty run."""
+    run, step = windows.interior[2], windows.step[2]
+    lo, hi = max(0, run.shift + run.kernel - 1), min(width, out_w + run.shift)
+    first = -(run.shift + run.kernel - 1)
+    inputs = np.arange(lo, hi)
+    if (run.stride != 1 or step != 1 or run.start == run.stop or hi <= lo
+            or not np.array_equal(windows.cover_first[2, lo:hi], inputs + first)
+            or not (windows.cover_count[2, lo:hi] == run.kernel).all()):
+        return 0, 0, 0, 0
+    return lo, hi, first, run.kernel
 
 def _w_run(windows):
     """The W dim's run of full windows as the scalars the kernels take: start, stop, stride, kernel, shift."""
@@ -326,5 +353,5 @@ def avg_pool(x, windows, factor):
 def avg_pool_backward(grad_out, windows, factor):
     grad_in = np.empty((grad_out.shape[0],) + windows.in_shape, grad_out.dtype)
     _avg_pool_backward_kernel(np.ascontiguousarray(grad_out), factor, windows.cover_first, windows.cover_count,
-                              grad_in)
+                              *_w_cover_run(windows, windows.in_shape[2], windows.out_shape[2]), grad_in)
     return grad_in
