@@ -73,3 +73,18 @@ def test_a_killed_rank_ends_the_job_within_seconds():
     done, seconds = _run_job("os.kill(os.getpid(), 9)")
     assert done.returncode != 0
     assert seconds < 30
+
+@pytest.mark.parametrize("call,error,phrase", [
+    (lambda nn: nn.parallel.DistributedDataParallel(3), TypeError, "module must be a Module, got 3"),
+    (lambda nn: nn.parallel.DistributedDataParallel(nn.Linear(1, 1), bucket_cap_mb=0), ValueError,
+     "bucket_cap_mb must be positive, got 0"),
+    (lambda nn: nn.parallel.DistributedDataParallel(nn.Linear(1, 1), process_group="g"), ValueError,
+     "only the default process group"),
+    (lambda nn: nn.parallel.DistributedDataParallel(nn.Linear(1, 1), find_unused_parameters=1), TypeError,
+     "find_unused_parameters"),
+    (lambda nn: nn.parallel.DistributedDataParallel(nn.Linear(1, 1)), RuntimeError, "init_process_group"),
+])
+def test_distributed_data_parallel_checks_its_arguments_before_any_communication(call, error, phrase):
+    import tinygrad_pool.nn as nn
+    with pytest.raises(error, match=phrase):
+        call(nn)
