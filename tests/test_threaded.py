@@ -66,6 +66,24 @@ def test_full_equals_numpy_full(size, dtype, value):
     _same_bits(ours, expected) if expected.dtype.kind == "f" else np.testing.assert_array_equal(ours, expected)
     assert ours.dtype == expected.dtype
 
+@pytest.mark.parametrize("size", [10, threaded.PARALLEL_MIN + 4])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_copy_is_a_new_array_with_the_same_bits(size, dtype):
+    a = np.arange(size, dtype=dtype)
+    if dtype != np.int64:
+        a[:len(SPECIAL)] = SPECIAL
+    for source in (a, a[::2], a.reshape(2, -1).T):
+        ours = threaded.copy(source)
+        assert not np.shares_memory(ours, source) and ours.strides == np.array(source).strides
+        np.testing.assert_array_equal(ours, source)
+        assert ours.dtype == source.dtype and np.array_equal(np.signbit(ours), np.signbit(source))
+
+def test_a_tensor_made_from_numpy_owns_a_copy():
+    a = np.ones(threaded.PARALLEL_MIN, np.float32)
+    t = tp.tensor(a)
+    a[0] = 5
+    assert t[0].item() == 1.0 and t.dtype == tp.float32
+
 @pytest.mark.parametrize("size", [4, threaded.PARALLEL_MIN])
 def test_add_into_adds_in_place_and_refuses_read_only_memory(size):
     x, a = np.ones(size, np.float32), np.full(size, 2.0, np.float32)

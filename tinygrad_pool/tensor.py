@@ -65,7 +65,7 @@ def _infer_numpy(data, dtype):
             dtype = array.dtype if keep else int64 if kind in "iu" else bool_
     if dtype.kind in "iu" and kind in "fiu":
         _check_fits(array, dtype)
-    return array.astype(dtype)
+    return get_backend("cpu").copy(array) if array.dtype == dtype else array.astype(dtype)   # copy: all threads
 
 def _holds_big_int(data):
     """Whether nested python data holds an int beyond numpy's 64-bit range (numpy then makes an object array)."""

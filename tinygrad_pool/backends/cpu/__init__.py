@@ -2,8 +2,8 @@
 `backends/interface.py` declares.
 
 Elementwise arithmetic, reductions and views are numpy's (`arrays.py`), whose views (transpose, broadcast, slicing)
-cost nothing; the four arithmetic operations and fill of large arrays run on every thread (`threaded.py`), since
-numpy's ufuncs run on one. Numba takes the work where numpy has no fast answer or where fusing saves passes over
+cost nothing; the four arithmetic operations, fill and copy of large arrays run on every thread (`threaded.py`),
+since numpy's ufuncs run on one. Numba takes the work where numpy has no fast answer or where fusing saves passes over
 memory: matmul through BLAS (`blas.py`), pooling, convolution (`conv.py` with `winograd.py` and `direct.py`), relu
 and dropout (`fused.py`), the other activations (`activation.py`), the optimizer steps (`optim.py`), scatters
 (`indexing.py`) and grid sampling (`grid_sample.py`). The kernel modules import from each other directly, never from

@@ -1,10 +1,11 @@
 """Creation, elementwise functions, reductions and movement on the CPU: numpy's, whose views (transpose, broadcast,
-slicing) cost nothing; the four arithmetic operations and fill of large arrays run on every thread (`threaded.py`).
+slicing) cost nothing; the four arithmetic operations, fill and copy of large arrays run on every thread
+(`threaded.py`).
 """
 import numpy as np
 
 from .padding import pad_constant
-from .threaded import add, div, full, mul, sub
+from .threaded import add, copy, div, full, mul, sub
 
 # --- creation and transfer -------------------------------------------------------------------------------------
 def asarray(array):
@@ -21,9 +22,6 @@ def arange(n, dtype):
 
 def astype(x, dtype):
     return x.astype(dtype, copy=False)
-
-def copy(x):
-    return np.array(x)
 
 def contiguous(x):
     return x if x.flags.c_contiguous else np.ascontiguousarray(x)   # ascontiguousarray makes a 0-d array 1-d

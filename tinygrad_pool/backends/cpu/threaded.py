@@ -1,4 +1,4 @@
-"""numpy's elementwise arithmetic and fill on every thread, for large arrays.
+"""numpy's elementwise arithmetic, fill and copy on every thread, for large arrays.
 
 numpy's ufuncs run on one core. Where one core cannot saturate memory, or where the arrays sit in a large
 last-level cache (480 MiB on the 2-core Xeon measured in shared/CPU.md), a second thread doubles the speed:
@@ -29,6 +29,11 @@ def _binary(op, a, b, out):
     else:
         for i in prange(out.size):
             out[i] = a[i] / b[i]
+
+@njit(parallel=PARALLEL, cache=True)
+def _copy(source, out):
+    for i in prange(out.size):
+        out[i] = source[i]
 
 @njit(parallel=PARALLEL, cache=True)
 def _fill(out, value):
@@ -70,4 +75,12 @@ def full(shape, value, dtype):
         out.fill(value)
     else:
         _fill(out.reshape(-1), out.dtype.type(value))
+    return out
+
+def copy(x):
+    """A new array with x's values, as np.array(x) (a Tensor made from a numpy array gets one)."""
+    if not (isinstance(x, np.ndarray) and x.size >= PARALLEL_MIN and x.dtype.kind == "f" and x.flags.c_contiguous):
+        return np.array(x)
+    out = np.empty_like(x)
+    _copy(x.reshape(-1), out.reshape(-1))
     return out
