@@ -5,6 +5,8 @@ This file holds what a Tensor is (data, dtype, device, grad, conversion, backwar
 (`x + y`, `x.sum(1)`, `x.reshape(...)`) are one line each: they call the op family modules in `ops/`, where
 each op's argument checks, Function and public function live.
 """
+import itertools
+
 import numpy as np
 
 from . import autograd, printing
@@ -135,7 +137,10 @@ def common_device(args):
     return devices.pop() if devices else "cpu"
 
 class RemovableHandle:
-    """What registering a hook returns: remove() unregisters it (a second call does nothing)."""
+    """What registering a hook returns: remove() unregisters it (a second call does nothing). Keys are never
+    reused, so a stale handle cannot remove a later hook."""
+    keys = itertools.count()
+
     def __init__(self, hooks, key):
         self._hooks, self.id = hooks, key
 
@@ -207,7 +212,7 @@ class Tensor:
         if not callable(hook):
             raise TypeError(f"register_post_accumulate_grad_hook: hook must be callable, got {type(hook).__name__}")
         hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", {})
-        key = max(hooks, default=-1) + 1
+        key = next(RemovableHandle.keys)
         hooks[key] = hook
         return RemovableHandle(hooks, key)
 
