@@ -154,10 +154,7 @@ def _buffer(tensor):
     if isinstance(data, np.ndarray) and data.flags.c_contiguous and data.flags.writeable:
         return data, lambda values: bump_version(tensor.xp, tensor._data)
 
-    def write_back(values):
-        tensor.xp.assign(tensor._data, (), tensor.xp.asarray(values))
-        bump_version(tensor.xp, tensor._data)
-    return np.ascontiguousarray(tensor.xp.to_numpy(data)), write_back
+    return np.ascontiguousarray(tensor.xp.to_numpy(data)), lambda values: write_into(tensor, values)
 
 def _check_group(group, op):
     if group is not None:
@@ -236,7 +233,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
 
     def done():
         for target, values in zip(tensor_list, gathered):
-            _write(target, values)
+            write_into(target, values)
     return _finish(Work(comm.Iallgather(buffer, gathered), [done]), async_op)
 
 def all_gather_object(object_list, obj, group=None):
@@ -271,7 +268,8 @@ def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
         raise ValueError("scatter: scatter_list is read on the source rank only; pass None elsewhere")
     return _finish(Work(comm.Iscatter(sending, buffer, root=src), [lambda: write_back(buffer)]), async_op)
 
-def _write(target, values):
+def write_into(target, values):
+    """target := values (a numpy array of its shape) in place, on its device, as an in-place op counts it."""
     target.xp.assign(target._data, (), target.xp.asarray(np.ascontiguousarray(values)))
     bump_version(target.xp, target._data)
 

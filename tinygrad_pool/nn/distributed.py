@@ -74,8 +74,9 @@ class DistributedDataParallel(Module):
         self._buckets = self._make_buckets([p for _, p in named], cap * 1024 * 1024)
         self._names = {id(p): name for name, p in named}
         self._pending = False
-        self._hooks = [p.register_post_accumulate_grad_hook(self._grad_ready(b, i))
-                       for b, bucket in enumerate(self._buckets) for i, p in enumerate(bucket.params)]
+        for b, bucket in enumerate(self._buckets):
+            for i, param in enumerate(bucket.params):
+                param.register_post_accumulate_grad_hook(self._grad_ready(b, i))
 
     def _check_same_parameters(self, named):
         """Every rank gets every rank's list of (name, shape, dtype), so each finds the same first difference and
@@ -129,7 +130,7 @@ class DistributedDataParallel(Module):
 
     def _start_ready_buckets(self):
         """Start the all-reduce of each bucket whose gradients are all in, in bucket order."""
-        from mpi4py import MPI
+        MPI = distributed._mpi()
         comm = distributed._comm("DistributedDataParallel")
         for bucket in self._buckets:
             if bucket.request is not None:
@@ -157,8 +158,7 @@ class DistributedDataParallel(Module):
         if self.find_unused_parameters:   # which parameters some rank used: those get the mean
             used = np.concatenate([bucket.used for bucket in self._buckets])
             used_anywhere = np.empty_like(used)
-            from mpi4py import MPI
-            comm.Allreduce(used, used_anywhere, MPI.MAX)
+            comm.Allreduce(used, used_anywhere, distributed._mpi().MAX)
         position = 0
         for bucket in self._buckets:
             bucket.request.Wait()
@@ -176,8 +176,7 @@ class DistributedDataParallel(Module):
         if param.grad is None:
             param.grad = Tensor(mean.copy(), device=param.device)
         else:
-            param.grad.xp.assign(param.grad._data, (), param.grad.xp.asarray(np.ascontiguousarray(mean)))
-            autograd.bump_version(param.grad.xp, param.grad._data)
+            distributed.write_into(param.grad, mean)
 
     @contextlib.contextmanager
     def no_sync(self):

@@ -9,9 +9,9 @@ and the state dict's keys carry PyTorch's "module." prefix. (A module whose outp
 other samples, as BatchNorm in training does, sees the whole batch, where PyTorch's replicas each see a part.)
 """
 from ..arguments import check_int, described, is_int
-from .distributed import DistributedDataParallel  # noqa: F401  (torch.nn.parallel.DistributedDataParallel)
 from ..cuda import is_available as cuda_is_available
 from ..tensor import Tensor
+from .distributed import DistributedDataParallel  # noqa: F401  (torch.nn.parallel.DistributedDataParallel)
 from .module import Module
 
 def _device_index(device, name):

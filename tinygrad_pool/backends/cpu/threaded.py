@@ -40,11 +40,13 @@ def _fill(out, value):
     for i in prange(out.size):
         out[i] = value
 
+def _large_float(x):
+    """Whether x goes to the threads: a large C-ordered float array."""
+    return isinstance(x, np.ndarray) and x.size >= PARALLEL_MIN and x.dtype.kind == "f" and x.flags.c_contiguous
+
 def _threaded(a, b):
     """Whether a op b goes to the threads: two large C-ordered float arrays of one shape and dtype."""
-    return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.size >= PARALLEL_MIN
-            and a.shape == b.shape and a.dtype == b.dtype and a.dtype.kind == "f" and a.flags.c_contiguous
-            and b.flags.c_contiguous)
+    return _large_float(a) and _large_float(b) and a.shape == b.shape and a.dtype == b.dtype
 
 def _binary_op(op, ufunc):
     def apply(a, b):
@@ -79,7 +81,7 @@ def full(shape, value, dtype):
 
 def copy(x):
     """A new array with x's values, as np.array(x) (a Tensor made from a numpy array gets one)."""
-    if not (isinstance(x, np.ndarray) and x.size >= PARALLEL_MIN and x.dtype.kind == "f" and x.flags.c_contiguous):
+    if not _large_float(x):
         return np.array(x)
     out = np.empty_like(x)
     _copy(x.reshape(-1), out.reshape(-1))
