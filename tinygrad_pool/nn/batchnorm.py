@@ -35,13 +35,20 @@ class _BatchNorm(Module):
                              f"{' or '.join(map(str, type(self).input_dims))}-d "
                              f"input with {self.num_features} channels in dim 1, got shape {input.shape}")
         use_batch_stats = self.training or not self.track_running_stats
+        return F.batch_norm(input, *self._running(), self.weight, self.bias, use_batch_stats, self._step_momentum(),
+                            self.eps)
+
+    def _step_momentum(self):
+        """The momentum of this forward's running-statistics update; in training it also counts the batch."""
         momentum = self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)   # in place: the buffer keeps its storage (collectives write into it)
             if momentum is None:   # a cumulative average
                 momentum = 1.0 / float(self.num_batches_tracked.item())
-        running = (self.running_mean, self.running_var) if self.track_running_stats else (None, None)
-        return F.batch_norm(input, *running, self.weight, self.bias, use_batch_stats, momentum or 0.0, self.eps)
+        return momentum or 0.0
+
+    def _running(self):
+        return (self.running_mean, self.running_var) if self.track_running_stats else (None, None)
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "

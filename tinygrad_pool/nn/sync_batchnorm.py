@@ -142,13 +142,7 @@ class SyncBatchNorm(_BatchNorm):
         if input.shape[1] != self.num_features:
             raise ValueError(f"SyncBatchNorm({self.num_features}) expects {self.num_features} channels in dim 1, "
                              f"got input shape {input.shape}")
-        momentum = self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.add_(1)   # in place: its storage stays a buffer that collectives can fill
-            if momentum is None:   # a cumulative average
-                momentum = 1.0 / float(self.num_batches_tracked.item())
-        momentum = momentum or 0.0
-        running = (self.running_mean, self.running_var) if self.track_running_stats else (None, None)
+        momentum, running = self._step_momentum(), self._running()
         if self.training and distributed.is_initialized() and distributed.get_world_size() > 1:
             return _sync_batch_norm(input, *running, self.weight, self.bias, momentum, self.eps,
                                     distributed._comm("SyncBatchNorm"))
