@@ -53,20 +53,11 @@ SIZES = [(1_000, "1 KB", 200), (10_000, "10 KB", 200), (100_000, "100 KB", 100),
 THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 # --- inside the measured processes ---------------------------------------------------------------------------
-def batches(count, batch_size, seed=0):
-    """`count` normalised MNIST batches, drawn as benchmarks/mnist_epoch.py draws them, made before any timing."""
-    sys.path.insert(0, str(ROOT / "examples"))
-    from mnist_cnn import normalize
-
-    from tinygrad_pool.datasets import mnist
-    import numpy as np
-    data = mnist()
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(count):
-        rows = rng.integers(0, len(data.train_labels), batch_size)
-        out.append(normalize(data.train_images[rows], data.train_labels[rows]))
-    return out
+def batches(count, batch_size):
+    """`count` normalised MNIST batches as benchmarks/mnist_epoch.py draws them, made before any timing."""
+    sys.path.insert(0, str(HERE.parent))
+    import mnist_epoch
+    return list(mnist_epoch.batches(count - mnist_epoch.WARMUP, batch_size))   # it adds its warm-up batches
 
 class Waiting:
     """Seconds spent inside DistributedDataParallel._finish since the last reset (the class method is wrapped)."""
