@@ -1,6 +1,7 @@
 """Pooling kernels for the CPU: one kernel per reduction, for 1-3 spatial dims, driven by window tables.
 
-Arrays arrive as (planes, D, H, W), planes = N * C, and the kernels run planes in parallel (`prange`), so each
+Arrays arrive as (planes, D, H, W), planes = N * C, and the kernels run planes in parallel (each forward kernel
+as one worker per thread over its share of the planes, `workers.py`; the rest as `prange` loops), so each
 thread owns whole planes and the backward scatters never race. See `tinygrad_pool/ops/pooling.py` for the tables.
 
 Both reductions are separable. A first pass reduces every input row over its W-windows into `across`
@@ -30,6 +31,7 @@ from numba.extending import overload
 
 from .compile import PARALLEL, max_wins
 from .memory import keep_freed_memory
+from .workers import run_workers, worker_count
 
 def _part(buffer, key):
     """buffer[key], or None for a buffer the kernel does not keep."""
@@ -138,8 +140,9 @@ def _padded(width):
     row, or the spare tail of the buffer, and are never copied out."""
     return -(-width // 16) * 16
 
-@njit(parallel=PARALLEL, cache=True)
-def _max_pool_kernel(x, first, count, step, run_start, run_stop, run_stride, run_kernel, run_shift, out, indices):
+@njit(cache=True)
+def _max_pool_kernel(worker, workers, x, first, count, step, run_start, run_stop, run_stride, run_kernel, run_shift,
+                     out, indices):
     """The max over each window, separably: the W-window maxima of every input row (`across`, rows of out_w
     one after another), then the elementwise max of the `across` rows that each (D, H)-window spans, a NaN
     winning. Max is associative and a NaN wins in both passes, so this equals the max over the whole window.
@@ -156,9 +159,9 @@ def _max_pool_kernel(x, first, count, step, run_start, run_stop, run_stride, run
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
     lanes = _padded(out_w)
     size = depth * height * out_w + lanes
-    for p in prange(planes):
-        across, where = np.empty(size, x.dtype), _index_buffer(indices, size)
-        scratch, scratch_where = np.empty(2 * lanes, x.dtype), _index_buffer(indices, 2 * lanes)
+    across, where = np.empty(size, x.dtype), _index_buffer(indices, size)
+    scratch, scratch_where = np.empty(2 * lanes, x.dtype), _index_buffer(indices, 2 * lanes)
+    for p in range(worker * planes // workers, (worker + 1) * planes // workers):
         _w_pass(x[p].reshape(-1), width, first[2, :out_w], count[2], step[2], run_start, run_stop, run_stride,
                 run_kernel, run_shift, across, where, None)
         for od in range(out_d):
@@ -189,17 +192,18 @@ def _max_pool_kernel(x, first, count, step, run_start, run_stop, run_stride, run
                         offsets[ow] = found[ow]
 
 # --- average pooling: the W pass, then sums over the (D, H)-window's rows ----------------------------------------
-@njit(parallel=PARALLEL, cache=True)
-def _avg_pool_kernel(x, first, count, run_start, run_stop, run_stride, run_kernel, run_shift, factor, out):
+@njit(cache=True)
+def _avg_pool_kernel(worker, workers, x, first, count, run_start, run_stop, run_stride, run_kernel, run_shift, factor,
+                     out):
     """Window sums, separably: the W-window sums of every input row (`across`), then the sum of the `across`
     rows each (D, H)-window spans, divided by the product of the three per-dim divisor factors."""
     planes, depth, height, width = x.shape
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
-    for p in prange(planes):
-        across = np.empty((depth, height, out_w), np.float64)
+    across = np.empty((depth, height, out_w), np.float64)
+    total = np.empty(out_w, np.float64)
+    for p in range(worker * planes // workers, (worker + 1) * planes // workers):
         _w_pass(x[p].reshape(-1), width, first[2, :out_w], count[2], 1, run_start, run_stop, run_stride, run_kernel,
                 run_shift, None, None, across.reshape(-1))
-        total = np.empty(out_w, np.float64)
         for od in range(out_d):
             for oh in range(out_h):
                 for ow in range(out_w):
@@ -324,7 +328,8 @@ def max_pool(x, windows, with_indices):
     x = np.ascontiguousarray(x)
     out = np.empty((x.shape[0],) + windows.out_shape, x.dtype)
     indices = np.empty(out.shape, offset_dtype(int(np.prod(x.shape[1:])))) if with_indices else None
-    _max_pool_kernel(x, windows.first, windows.count, windows.step, *_w_run(windows), out, indices)
+    run_workers(_max_pool_kernel, worker_count(x.shape[0]), x, windows.first, windows.count, windows.step,
+                *_w_run(windows), out, indices)
     return out, indices
 
 def fractional_max_pool(x, starts, kernel, out_shape, with_indices):
@@ -347,7 +352,8 @@ def avg_pool(x, windows, factor):
     keep_freed_memory()
     x = np.ascontiguousarray(x)
     out = np.empty((x.shape[0],) + windows.out_shape, x.dtype)
-    _avg_pool_kernel(x, windows.first, windows.count, *_w_run(windows), factor, out)
+    run_workers(_avg_pool_kernel, worker_count(x.shape[0]), x, windows.first, windows.count, *_w_run(windows), factor,
+                out)
     return out
 
 def avg_pool_backward(grad_out, windows, factor):

@@ -31,9 +31,9 @@ vectorising as well.) A value that came out finite met no inf or NaN; its roundi
 algorithm, is relative to the magnitudes of its tile's inputs and of the whole filter.
 """
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import get_num_threads, njit
 
-from .compile import PARALLEL
+from .workers import run_workers
 
 @njit(cache=True)
 def all_finite(a):
@@ -179,8 +179,8 @@ def _block_arrays(tiles, channels, out_channels, dtype):
     rows = _skewed_rows(tiles, channels, out_channels, np.empty(0, dtype).itemsize)
     return np.empty((16, rows, channels), dtype), np.empty((16, rows, out_channels), dtype)
 
-@njit(parallel=PARALLEL, cache=True)
-def _winograd_conv(x, ut, bias, pad_h, pad_w, workers, out, finite):
+@njit(cache=True)
+def _winograd_conv(worker, workers, x, ut, bias, pad_h, pad_w, out, finite):
     """out (N, C_out, OH, OW) = the 3x3 stride-1 convolution of x (N, C, H, W) padded by (pad_h, pad_w), for
     ut[k] = U[k]^T (C, C_out); finite[worker] = whether all that worker wrote is finite. One worker per core takes
     every workers-th sample; blocks of tile rows keep their v and m in its cache."""
@@ -188,22 +188,21 @@ def _winograd_conv(x, ut, bias, pad_h, pad_w, workers, out, finite):
     out_channels, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
     tiles_h, tiles_w = (out_h + 1) // 2, (out_w + 1) // 2
     block_rows = _block_rows(channels, out_channels, tiles_h, tiles_w)
-    for worker in prange(workers):
-        padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
-        v, m = _block_arrays(block_rows * tiles_w, channels, out_channels, x.dtype)
-        z = np.empty((4, block_rows * tiles_w, out_channels), x.dtype)
-        finite[worker] = True
-        for n in range(worker, n_samples, workers):
-            _copy_channels_last(x[n], pad_h, pad_w, padded)
-            for first_row in range(0, tiles_h, block_rows):
-                rows = min(block_rows, tiles_h - first_row)
-                tiles = rows * tiles_w
-                _input_transform(padded[2 * first_row:], rows, tiles_w, v)
-                for k in range(16):
-                    np.dot(v[k, :tiles], ut[k], m[k, :tiles])
-                _output_transform(m, tiles, bias, z)
-                _store_tiles(z, tiles_w, out[n, :, 2 * first_row:min(2 * (first_row + rows), out_h)])
-            finite[worker] &= all_finite(out[n])
+    padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
+    v, m = _block_arrays(block_rows * tiles_w, channels, out_channels, x.dtype)
+    z = np.empty((4, block_rows * tiles_w, out_channels), x.dtype)
+    finite[worker] = True
+    for n in range(worker, n_samples, workers):
+        _copy_channels_last(x[n], pad_h, pad_w, padded)
+        for first_row in range(0, tiles_h, block_rows):
+            rows = min(block_rows, tiles_h - first_row)
+            tiles = rows * tiles_w
+            _input_transform(padded[2 * first_row:], rows, tiles_w, v)
+            for k in range(16):
+                np.dot(v[k, :tiles], ut[k], m[k, :tiles])
+            _output_transform(m, tiles, bias, z)
+            _store_tiles(z, tiles_w, out[n, :, 2 * first_row:min(2 * (first_row + rows), out_h)])
+        finite[worker] &= all_finite(out[n])
 
 @njit(cache=True)
 def _gradient_transform(g, first_row, rows, tiles_w, gy):
@@ -258,8 +257,8 @@ def _input_transform_adjoint(dv, tiles_h, tiles_w, grad_padded):
                     r2[c] += e1[c] + e2[c] - e0[c]
                     r3[c] -= e3[c]
 
-@njit(parallel=PARALLEL, cache=True)
-def _winograd_backward(x, u, grad_out, pad_h, pad_w, workers, s_parts, grad_x, finite):
+@njit(cache=True)
+def _winograd_backward(worker, workers, x, u, grad_out, pad_h, pad_w, s_parts, grad_x, finite):
     """Both gradients in one pass over the batch, sharing each block's gradient transform dM[k] = (A dY A^T)[k]:
     s_parts[worker, k] (C_out, C) = sum over that worker's samples and tiles of dM[k]^T V[k], the gradient of the
     transformed filters U[k]; and grad_x (N, C, H, W) from dV[k] = dM[k] U[k] through the adjoint of the input
@@ -270,39 +269,38 @@ def _winograd_backward(x, u, grad_out, pad_h, pad_w, workers, s_parts, grad_x, f
     need_weight, need_input = s_parts.shape[0] > 0, grad_x.shape[0] > 0
     tiles_h, tiles_w = (out_h + 1) // 2, (out_w + 1) // 2
     block_rows = _block_rows(channels, out_channels, tiles_h, tiles_w)
-    for worker in prange(workers):
-        padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
-        grad_padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
-        g = np.zeros((2 * tiles_h, 2 * tiles_w, out_channels), x.dtype)
-        v, gy = _block_arrays(block_rows * tiles_w, channels, out_channels, x.dtype)
-        product = np.empty((out_channels, channels), x.dtype)
-        finite[worker] = True
+    padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
+    grad_padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
+    g = np.zeros((2 * tiles_h, 2 * tiles_w, out_channels), x.dtype)
+    v, gy = _block_arrays(block_rows * tiles_w, channels, out_channels, x.dtype)
+    product = np.empty((out_channels, channels), x.dtype)
+    finite[worker] = True
+    if need_weight:
+        s = s_parts[worker]
+        s[:] = 0
+    for n in range(worker, n_samples, workers):
         if need_weight:
-            s = s_parts[worker]
-            s[:] = 0
-        for n in range(worker, n_samples, workers):
+            _copy_channels_last(x[n], pad_h, pad_w, padded)
+        if need_input:
+            grad_padded[:] = 0
+        _copy_channels_last(grad_out[n], 0, 0, g)
+        for first_row in range(0, tiles_h, block_rows):
+            rows = min(block_rows, tiles_h - first_row)
+            tiles = rows * tiles_w
             if need_weight:
-                _copy_channels_last(x[n], pad_h, pad_w, padded)
-            if need_input:
-                grad_padded[:] = 0
-            _copy_channels_last(grad_out[n], 0, 0, g)
-            for first_row in range(0, tiles_h, block_rows):
-                rows = min(block_rows, tiles_h - first_row)
-                tiles = rows * tiles_w
+                _input_transform(padded[2 * first_row:], rows, tiles_w, v)
+            _gradient_transform(g, first_row, rows, tiles_w, gy)
+            for k in range(16):
                 if need_weight:
-                    _input_transform(padded[2 * first_row:], rows, tiles_w, v)
-                _gradient_transform(g, first_row, rows, tiles_w, gy)
-                for k in range(16):
-                    if need_weight:
-                        np.dot(gy[k, :tiles].T, v[k, :tiles], product)
-                        s[k] += product
-                    if need_input:   # dV[k] takes V[k]'s place, which the weight gradient has just used
-                        np.dot(gy[k, :tiles], u[k], v[k, :tiles])
-                if need_input:
-                    _input_transform_adjoint(v, rows, tiles_w, grad_padded[2 * first_row:])
+                    np.dot(gy[k, :tiles].T, v[k, :tiles], product)
+                    s[k] += product
+                if need_input:   # dV[k] takes V[k]'s place, which the weight gradient has just used
+                    np.dot(gy[k, :tiles], u[k], v[k, :tiles])
             if need_input:
-                _store_channels_first(grad_padded[pad_h:, pad_w:], grad_x[n])
-                finite[worker] &= all_finite(grad_x[n])
+                _input_transform_adjoint(v, rows, tiles_w, grad_padded[2 * first_row:])
+        if need_input:
+            _store_channels_first(grad_padded[pad_h:, pad_w:], grad_x[n])
+            finite[worker] &= all_finite(grad_x[n])
 
 def _filter_transform_adjoint(s):
     """grad_w (C_out, C, 3, 3) = G^T S G for every filter, S[i, j] = s[4 i + j, o, c]: the adjoint of
@@ -329,7 +327,7 @@ def conv3x3_backward(x, w, grad_out, pad, need_input, need_weight):
     x = np.ascontiguousarray(x) if need_weight else grad_x   # only the weight gradient reads x's values
     finite = np.ones(workers, np.bool_)
     if x.shape[0] and (need_input or need_weight):
-        _winograd_backward(x, u, grad_out, pad[0], pad[1], workers, s_parts, grad_x, finite)
+        run_workers(_winograd_backward, workers, x, u, grad_out, pad[0], pad[1], s_parts, grad_x, finite)
     grad_w = _filter_transform_adjoint(s_parts.sum(axis=0)) if need_weight else None
     return (grad_x if need_input else None), bool(finite.all()), grad_w
 
@@ -344,5 +342,6 @@ def conv3x3(x, w, bias, pad, out_shape):
     workers = max(1, min(get_num_threads(), x.shape[0]))
     finite = np.ones(workers, np.bool_)
     if out.size:
-        _winograd_conv(x, np.ascontiguousarray(u.transpose(0, 2, 1)), bias, pad[0], pad[1], workers, out, finite)
+        run_workers(_winograd_conv, workers, x, np.ascontiguousarray(u.transpose(0, 2, 1)), bias, pad[0], pad[1], out,
+                    finite)
     return out, bool(finite.all())
