@@ -7,8 +7,8 @@ One BLAS product per group then convolves the chunk.
 
 The batch goes through in chunks whose columns fit in a core's cache (`CHUNK_ELEMENTS`): columns of the whole
 batch would be many megabytes, and writing them costs more than the product itself (fresh pages fault, and the
-product reads them back from memory). Each worker (one per thread, `workers.py`) takes every workers-th chunk
-and reuses its own buffers for all of them; its products are single-threaded BLAS calls (see `blas.py`).
+product reads them back from memory). Each thread (`prange` over workers) takes every workers-th chunk and
+reuses its own buffers for all of them; its products are single-threaded BLAS calls (see `blas.py`).
 The backward pass rebuilds each chunk's columns instead of saving them, for the same reason.
 
 2-d 3x3 stride-1 convolutions take other kernels, forward and backward: Winograd's F(2x2, 3x3) with at least 4
@@ -42,7 +42,6 @@ from .compile import PARALLEL, split_index
 from .direct import conv3x3_direct, conv3x3_direct_backward
 from .memory import keep_freed_memory
 from .winograd import all_finite, conv3x3, conv3x3_backward
-from .workers import run_workers
 
 @njit(cache=True)
 def _valid_range(tap_offset, stride, count, length):
@@ -181,16 +180,16 @@ def _columns(x, kernel, stride, pad, dilation, out_shape, wide, padded, span, bu
         _im2col(x, kernel, stride, pad, dilation, out_shape, cols, adjoint)
 
 @njit(cache=True)
-def _worker_buffers(x, rows, out_channels, chunk, span, wide, padded):
-    """A worker's buffers, reused for all its chunks: columns (rows x chunk * span), output rows
+def _worker_buffers(x, rows, out_channels, chunk, workers, span, wide, padded):
+    """Each worker's buffers, reused for all its chunks: columns (rows x chunk * span), output rows
     (C_out x chunk * span), and for wide columns one zero-padded flat sample."""
-    cols = np.empty(rows * chunk * span, x.dtype)
-    out_rows = np.empty(out_channels * chunk * span, x.dtype)
-    samples = np.empty(x.shape[1] * padded[0] * padded[1] * padded[2] if wide else 0, x.dtype)
+    cols = np.empty((workers, rows * chunk * span), x.dtype)
+    out_rows = np.empty((workers, out_channels * chunk * span), x.dtype)
+    samples = np.empty((workers, x.shape[1] * padded[0] * padded[1] * padded[2] if wide else 0), x.dtype)
     return cols, out_rows, samples
 
-@njit(cache=True)
-def _conv_forward(worker, workers, x, w, bias, groups, chunk, kernel, stride, pad, dilation, out_shape, wide, padded,
+@njit(parallel=PARALLEL, cache=True)
+def _conv_forward(x, w, bias, groups, chunk, workers, kernel, stride, pad, dilation, out_shape, wide, padded,
                   column_of, out):
     """out (N, C_out, O) = the convolution of x (N, C, D, H, W) with w (C_out, C*K/G) plus bias (C_out, or
     empty for none), chunk samples at a time. Each product is out_g = w_g @ columns_g, a row per output channel:
@@ -199,49 +198,51 @@ def _conv_forward(worker, workers, x, w, bias, groups, chunk, kernel, stride, pa
     n_samples, out_channels = out.shape[0], out.shape[1]
     span = column_of[-1] + 1
     rows, per_group = w.shape[1], out_channels // groups
-    cols, out_rows, samples = _worker_buffers(x, groups * rows, out_channels, chunk, span, wide, padded)
-    for start in range(worker * chunk, n_samples, workers * chunk):
-        stop = min(start + chunk, n_samples)
-        width = (stop - start) * span
-        part_cols = cols[:groups * rows * width].reshape(groups * rows, width)
-        part_out = out_rows[:out_channels * width].reshape(out_channels, width)
-        _columns(x[start:stop], kernel, stride, pad, dilation, out_shape, wide, padded, span, samples,
-                 part_cols, False)
-        for g in range(groups):
-            np.dot(w[g * per_group:(g + 1) * per_group], part_cols[g * rows:(g + 1) * rows],
-                   part_out[g * per_group:(g + 1) * per_group])
-        _rows_to_samples(part_out, bias, column_of, span, out[start:stop])
+    cols, out_rows, samples = _worker_buffers(x, groups * rows, out_channels, chunk, workers, span, wide, padded)
+    for worker in prange(workers):
+        for start in range(worker * chunk, n_samples, workers * chunk):
+            stop = min(start + chunk, n_samples)
+            width = (stop - start) * span
+            part_cols = cols[worker, :groups * rows * width].reshape(groups * rows, width)
+            part_out = out_rows[worker, :out_channels * width].reshape(out_channels, width)
+            _columns(x[start:stop], kernel, stride, pad, dilation, out_shape, wide, padded, span, samples[worker],
+                     part_cols, False)
+            for g in range(groups):
+                np.dot(w[g * per_group:(g + 1) * per_group], part_cols[g * rows:(g + 1) * rows],
+                       part_out[g * per_group:(g + 1) * per_group])
+            _rows_to_samples(part_out, bias, column_of, span, out[start:stop])
 
-@njit(cache=True)
-def _conv_backward(worker, workers, x, w, grad_out, groups, chunk, kernel, stride, pad, dilation, out_shape, wide,
-                   padded, column_of, grad_x, grad_w_t):
+@njit(parallel=PARALLEL, cache=True)
+def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, dilation, out_shape, wide, padded,
+                   column_of, grad_x, grad_w_t):
     """grad_w_t[worker, g] (C*K/G, C_out/G) += columns_g @ grad_out_g^T over that worker's chunks (w's gradient,
     transposed: the faster product here), and grad_x += col2im(w^T @ grad_out). Either may be an
     empty array, meaning that gradient is not needed."""
     n_samples, out_channels = grad_out.shape[0], grad_out.shape[1]
     span = column_of[-1] + 1
     rows, per_group = w.shape[1], out_channels // groups
-    cols, g_rows, samples = _worker_buffers(x, groups * rows, out_channels, chunk, span, wide, padded)
-    partial = np.empty((rows, per_group), x.dtype)
-    for start in range(worker * chunk, n_samples, workers * chunk):
-        stop = min(start + chunk, n_samples)
-        width = (stop - start) * span
-        part_cols = cols[:groups * rows * width].reshape(groups * rows, width)
-        part_g = g_rows[:out_channels * width].reshape(out_channels, width)
-        _samples_to_rows(grad_out[start:stop], column_of, span, part_g)
-        if grad_w_t.size:
-            _columns(x[start:stop], kernel, stride, pad, dilation, out_shape, wide, padded, span,
-                     samples, part_cols, False)
-            for g in range(groups):
-                np.dot(part_cols[g * rows:(g + 1) * rows], part_g[g * per_group:(g + 1) * per_group].T,
-                       partial)
-                grad_w_t[worker, g] += partial
-        if grad_x.size:
-            for g in range(groups):
-                np.dot(w[g * per_group:(g + 1) * per_group].T, part_g[g * per_group:(g + 1) * per_group],
-                       part_cols[g * rows:(g + 1) * rows])
-            _columns(grad_x[start:stop], kernel, stride, pad, dilation, out_shape, wide, padded, span,
-                     samples, part_cols, True)
+    cols, g_rows, samples = _worker_buffers(x, groups * rows, out_channels, chunk, workers, span, wide, padded)
+    partial = np.empty((workers, rows, per_group), x.dtype)
+    for worker in prange(workers):
+        for start in range(worker * chunk, n_samples, workers * chunk):
+            stop = min(start + chunk, n_samples)
+            width = (stop - start) * span
+            part_cols = cols[worker, :groups * rows * width].reshape(groups * rows, width)
+            part_g = g_rows[worker, :out_channels * width].reshape(out_channels, width)
+            _samples_to_rows(grad_out[start:stop], column_of, span, part_g)
+            if grad_w_t.size:
+                _columns(x[start:stop], kernel, stride, pad, dilation, out_shape, wide, padded, span,
+                         samples[worker], part_cols, False)
+                for g in range(groups):
+                    np.dot(part_cols[g * rows:(g + 1) * rows], part_g[g * per_group:(g + 1) * per_group].T,
+                           partial[worker])
+                    grad_w_t[worker, g] += partial[worker]
+            if grad_x.size:
+                for g in range(groups):
+                    np.dot(w[g * per_group:(g + 1) * per_group].T, part_g[g * per_group:(g + 1) * per_group],
+                           part_cols[g * rows:(g + 1) * rows])
+                _columns(grad_x[start:stop], kernel, stride, pad, dilation, out_shape, wide, padded, span,
+                         samples[worker], part_cols, True)
 
 class _Layout(NamedTuple):
     """A ConvGeometry as the im2col kernels read it, in their parameters' order: its fields as int64 arrays, then
@@ -287,7 +288,7 @@ def _im2col_forward(x, w, bias, geometry, groups):
     out = np.empty((x.shape[0], w.shape[0], layout.column_of.size), x.dtype)
     if out.size:
         chunk, workers = _plan(x, w.shape[0], geometry, layout.span)
-        run_workers(_conv_forward, workers, x, w2, _bias_entries(bias, x.dtype), groups, chunk, *layout, out)
+        _conv_forward(x, w2, _bias_entries(bias, x.dtype), groups, chunk, workers, *layout, out)
     return out.reshape(out.shape[:2] + tuple(geometry.out_shape))
 
 def _im2col_backward(x, w, grad_out, geometry, groups, need_input, need_weight):
@@ -301,7 +302,7 @@ def _im2col_backward(x, w, grad_out, geometry, groups, need_input, need_weight):
     x = np.ascontiguousarray(x) if need_weight else grad_x   # the kernel then reads only its shape
     chunk, workers = _plan(x, w.shape[0], geometry, layout.span)
     grad_w_t = np.zeros((workers, groups, rows, per_group) if need_weight else (0, 0, 0, 0), x.dtype)
-    run_workers(_conv_backward, workers, x, w2, g, groups, chunk, *layout, grad_x, grad_w_t)
+    _conv_backward(x, w2, g, groups, chunk, workers, *layout, grad_x, grad_w_t)
     grad_w = grad_w_t.sum(axis=0).transpose(0, 2, 1).reshape(w.shape) if need_weight else None
     return (grad_x if need_input else None), grad_w
 

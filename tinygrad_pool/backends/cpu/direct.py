@@ -25,9 +25,9 @@ definition has no term at all; conv.py recomputes those values when a weight is 
 +0.0, as in the other kernels: a bias of -0.0 starts the sums as +0.0 does.
 """
 import numpy as np
-from numba import get_num_threads, njit
+from numba import get_num_threads, njit, prange
 
-from .workers import run_workers
+from .compile import PARALLEL
 
 FASTMATH = {"contract"}   # fused multiply-adds, as BLAS and PyTorch's kernels use
 
@@ -84,27 +84,28 @@ def _taps(shifted, w, w_start, first, out):
         else:
             out[k] += s
 
-@njit(cache=True)
-def _conv_shifted(worker, workers, x, w, bias, pad_h, pad_w, out):
+@njit(parallel=PARALLEL, cache=True)
+def _conv_shifted(x, w, bias, pad_h, pad_w, workers, out):
     """out (N, C_out, OH, OW) = the 3x3 stride-1 convolution of x (N, C, H, W) padded by (pad_h, pad_w) before
     (and as out's shape implies after), in the shifted layout. One worker per core takes every workers-th sample."""
     n_samples, channels = x.shape[0], x.shape[1]
     out_channels, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
     planes = out.reshape(n_samples, out_channels, out_h * out_w)
     zero = x.dtype.type(0)
-    shifted = np.zeros((channels, 3, out_h + 2, out_w), x.dtype)
-    for n in range(worker, n_samples, workers):
-        _shift_sample(x, n, pad_h, pad_w, shifted)
-        for o in range(0, out_channels - 1, 2):
-            w_start = bias[o] + zero if bias.size else zero
-            v_start = bias[o + 1] + zero if bias.size else zero
-            for c in range(channels):
-                _taps_pair(shifted[c], w[o, c], w[o + 1, c], w_start, v_start, c == 0, planes[n, o],
-                           planes[n, o + 1])
-        if out_channels % 2:
-            o = out_channels - 1
-            for c in range(channels):
-                _taps(shifted[c], w[o, c], bias[o] + zero if bias.size else zero, c == 0, planes[n, o])
+    for worker in prange(workers):
+        shifted = np.zeros((channels, 3, out_h + 2, out_w), x.dtype)
+        for n in range(worker, n_samples, workers):
+            _shift_sample(x, n, pad_h, pad_w, shifted)
+            for o in range(0, out_channels - 1, 2):
+                w_start = bias[o] + zero if bias.size else zero
+                v_start = bias[o + 1] + zero if bias.size else zero
+                for c in range(channels):
+                    _taps_pair(shifted[c], w[o, c], w[o + 1, c], w_start, v_start, c == 0, planes[n, o],
+                               planes[n, o + 1])
+            if out_channels % 2:
+                o = out_channels - 1
+                for c in range(channels):
+                    _taps(shifted[c], w[o, c], bias[o] + zero if bias.size else zero, c == 0, planes[n, o])
 
 @njit(cache=True, fastmath={"reassoc", "contract"})   # reassoc: the nine sums may be vectorised
 def _tap_products(shifted, g, grad_w):
@@ -133,20 +134,21 @@ def _tap_products(shifted, g, grad_w):
     grad_w[2, 1] += t7
     grad_w[2, 2] += t8
 
-@njit(cache=True)
-def _weight_grad_shifted(worker, workers, x, grad_out, pad_h, pad_w, parts):
+@njit(parallel=PARALLEL, cache=True)
+def _weight_grad_shifted(x, grad_out, pad_h, pad_w, workers, parts):
     """parts[worker] (C_out, C, 3, 3) = the weight gradient summed over that worker's samples (shifted layout)."""
     n_samples, channels = x.shape[0], x.shape[1]
     out_channels, out_h, out_w = grad_out.shape[1], grad_out.shape[2], grad_out.shape[3]
     planes = grad_out.reshape(n_samples, out_channels, out_h * out_w)
-    shifted = np.zeros((channels, 3, out_h + 2, out_w), x.dtype)
-    part = parts[worker]
-    part[:] = 0
-    for n in range(worker, n_samples, workers):
-        _shift_sample(x, n, pad_h, pad_w, shifted)
-        for o in range(out_channels):
-            for c in range(channels):
-                _tap_products(shifted[c], planes[n, o], part[o, c])
+    for worker in prange(workers):
+        shifted = np.zeros((channels, 3, out_h + 2, out_w), x.dtype)
+        part = parts[worker]
+        part[:] = 0
+        for n in range(worker, n_samples, workers):
+            _shift_sample(x, n, pad_h, pad_w, shifted)
+            for o in range(out_channels):
+                for c in range(channels):
+                    _tap_products(shifted[c], planes[n, o], part[o, c])
 
 @njit(cache=True, fastmath=FASTMATH)
 def _accumulate_taps(plane, w, row, acc):
@@ -167,24 +169,25 @@ def _copy_sample(x, n, pad_h, pad_w, row, padded):
             for j in range(x.shape[3]):
                 target[j] = source[j]
 
-@njit(cache=True)
-def _conv_wide(worker, workers, x, w, bias, pad_h, pad_w, out):
+@njit(parallel=PARALLEL, cache=True)
+def _conv_wide(x, w, bias, pad_h, pad_w, workers, out):
     """_conv_shifted's result, computed in the wide layout."""
     n_samples, channels = x.shape[0], x.shape[1]
     out_channels, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
     row = out_w + 2
-    padded = np.zeros((channels, (out_h + 2) * row + 2), x.dtype)   # + 2: the last row's dropped columns
-    acc = np.empty(out_h * row, x.dtype)
-    for n in range(worker, n_samples, workers):
-        _copy_sample(x, n, pad_h, pad_w, row, padded)
-        for o in range(out_channels):
-            acc[:] = bias[o] + 0 if bias.size else 0
-            for c in range(channels):
-                _accumulate_taps(padded[c], w[o, c], row, acc)
-            for h in range(out_h):
-                source, target = acc[h * row:], out[n, o, h]
-                for j in range(out_w):
-                    target[j] = source[j]
+    for worker in prange(workers):
+        padded = np.zeros((channels, (out_h + 2) * row + 2), x.dtype)   # + 2: the last row's dropped columns
+        acc = np.empty(out_h * row, x.dtype)
+        for n in range(worker, n_samples, workers):
+            _copy_sample(x, n, pad_h, pad_w, row, padded)
+            for o in range(out_channels):
+                acc[:] = bias[o] + 0 if bias.size else 0
+                for c in range(channels):
+                    _accumulate_taps(padded[c], w[o, c], row, acc)
+                for h in range(out_h):
+                    source, target = acc[h * row:], out[n, o, h]
+                    for j in range(out_w):
+                        target[j] = source[j]
 
 def conv3x3_direct(x, w, bias, pad, out_shape):
     """x (N, C, H, W), w (C_out, C, 3, 3), bias (C_out,) or None -> (N, C_out, *out_shape), stride 1, with
@@ -194,7 +197,7 @@ def conv3x3_direct(x, w, bias, pad, out_shape):
     out = np.empty((x.shape[0], w.shape[0]) + tuple(out_shape), x.dtype)
     if out.size:
         kernel = _conv_shifted if w.shape[0] >= x.shape[1] else _conv_wide
-        run_workers(kernel, max(1, min(get_num_threads(), x.shape[0])), x, w, bias, pad[0], pad[1], out)
+        kernel(x, w, bias, pad[0], pad[1], max(1, min(get_num_threads(), x.shape[0])), out)
     return out
 
 def conv3x3_direct_weight_grad(x, grad_out, pad):
@@ -202,7 +205,7 @@ def conv3x3_direct_weight_grad(x, grad_out, pad):
     x, grad_out = np.ascontiguousarray(x), np.ascontiguousarray(grad_out)
     workers = max(1, min(get_num_threads(), x.shape[0]))
     parts = np.empty((workers, grad_out.shape[1], x.shape[1], 3, 3), x.dtype)
-    run_workers(_weight_grad_shifted, workers, x, grad_out, pad[0], pad[1], parts)
+    _weight_grad_shifted(x, grad_out, pad[0], pad[1], workers, parts)
     return parts.sum(axis=0)
 
 def conv3x3_direct_backward(x, w, grad_out, pad, need_input, need_weight):

@@ -1,7 +1,7 @@
 """Pooling kernels for the CPU: one kernel per reduction, for 1-3 spatial dims, driven by window tables.
 
-Arrays arrive as (planes, D, H, W), planes = N * C, and the kernels run planes in parallel (each forward kernel
-as one worker per thread over its share of the planes, `workers.py`; the rest as `prange` loops), so each
+Arrays arrive as (planes, D, H, W), planes = N * C, and the kernels run planes in parallel (max pooling's
+forward as one worker per thread over its share of the planes, `workers.py`; the rest as `prange` loops), so each
 thread owns whole planes and the backward scatters never race. See `tinygrad_pool/ops/pooling.py` for the tables.
 
 Both reductions are separable. A first pass reduces every input row over its W-windows into `across`
@@ -192,18 +192,17 @@ def _max_pool_kernel(worker, workers, x, first, count, step, run_start, run_stop
                         offsets[ow] = found[ow]
 
 # --- average pooling: the W pass, then sums over the (D, H)-window's rows ----------------------------------------
-@njit(cache=True)
-def _avg_pool_kernel(worker, workers, x, first, count, run_start, run_stop, run_stride, run_kernel, run_shift, factor,
-                     out):
+@njit(parallel=PARALLEL, cache=True)
+def _avg_pool_kernel(x, first, count, run_start, run_stop, run_stride, run_kernel, run_shift, factor, out):
     """Window sums, separably: the W-window sums of every input row (`across`), then the sum of the `across`
     rows each (D, H)-window spans, divided by the product of the three per-dim divisor factors."""
     planes, depth, height, width = x.shape
     out_d, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
-    across = np.empty((depth, height, out_w), np.float64)
-    total = np.empty(out_w, np.float64)
-    for p in range(worker * planes // workers, (worker + 1) * planes // workers):
+    for p in prange(planes):
+        across = np.empty((depth, height, out_w), np.float64)
         _w_pass(x[p].reshape(-1), width, first[2, :out_w], count[2], 1, run_start, run_stop, run_stride, run_kernel,
                 run_shift, None, None, across.reshape(-1))
+        total = np.empty(out_w, np.float64)
         for od in range(out_d):
             for oh in range(out_h):
                 for ow in range(out_w):
@@ -352,8 +351,7 @@ def avg_pool(x, windows, factor):
     keep_freed_memory()
     x = np.ascontiguousarray(x)
     out = np.empty((x.shape[0],) + windows.out_shape, x.dtype)
-    run_workers(_avg_pool_kernel, worker_count(x.shape[0]), x, windows.first, windows.count, *_w_run(windows), factor,
-                out)
+    _avg_pool_kernel(x, windows.first, windows.count, *_w_run(windows), factor, out)
     return out
 
 def avg_pool_backward(grad_out, windows, factor):

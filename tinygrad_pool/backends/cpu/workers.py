@@ -9,8 +9,11 @@ cores: measured, the MNIST step took 94 ms instead of 67), and the kernel's mach
 Written as a `prange` loop itself, a kernel compiles about twice as long: Numba generates the machine code of the
 loop body, and of every helper it calls, once for the loop and again for the function around it. The 3x3
 Winograd backward pass took 34 s to compile that way and 15 s as a worker on a 2-core AMD EPYC, and the MNIST
-example's first step with an empty cache 86 s and 54 s. A call costs about 0.1 ms more than a `prange` loop's,
-so only kernels that run for milliseconds take this form.
+example's first step with an empty cache 86 s and 54-57 s (with the direct convolution and im2col kernels as
+workers too). A call costs about 0.1 ms more than a `prange` loop's, and not every kernel keeps its speed as a
+plain function: as workers, the direct first-layer convolution and im2col's backward ran 10-40% slower and average
+pooling's forward twice as slow, so they stay `prange` loops. Winograd's forward and backward and max pooling's
+forward run as fast either way.
 """
 import numpy as np
 from numba import get_num_threads, njit, prange, typeof, types
