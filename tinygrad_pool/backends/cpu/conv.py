@@ -36,12 +36,13 @@ import functools
 from typing import NamedTuple
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import njit, prange
 
 from .compile import PARALLEL, split_index
 from .direct import conv3x3_direct, conv3x3_direct_backward
 from .memory import keep_freed_memory
 from .winograd import all_finite, conv3x3, conv3x3_backward
+from .workers import worker_count
 
 @njit(cache=True)
 def _valid_range(tap_offset, stride, count, length):
@@ -276,7 +277,7 @@ def _layout(geometry):
 def _plan(x, out_channels, geometry, span):
     """(samples per chunk, workers): chunks whose columns and output rows each fit CHUNK_ELEMENTS, and still
     give every thread work."""
-    workers = max(1, min(get_num_threads(), x.shape[0]))
+    workers = worker_count(x.shape[0])
     per_sample = max(x.shape[1] * int(np.prod(geometry.kernel)), out_channels) * span
     chunk = max(1, min(-(-x.shape[0] // workers), CHUNK_ELEMENTS // max(per_sample, 1)))
     return chunk, workers

@@ -25,9 +25,10 @@ definition has no term at all; conv.py recomputes those values when a weight is 
 +0.0, as in the other kernels: a bias of -0.0 starts the sums as +0.0 does.
 """
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import njit, prange
 
 from .compile import PARALLEL
+from .workers import worker_count
 
 FASTMATH = {"contract"}   # fused multiply-adds, as BLAS and PyTorch's kernels use
 
@@ -197,13 +198,13 @@ def conv3x3_direct(x, w, bias, pad, out_shape):
     out = np.empty((x.shape[0], w.shape[0]) + tuple(out_shape), x.dtype)
     if out.size:
         kernel = _conv_shifted if w.shape[0] >= x.shape[1] else _conv_wide
-        kernel(x, w, bias, pad[0], pad[1], max(1, min(get_num_threads(), x.shape[0])), out)
+        kernel(x, w, bias, pad[0], pad[1], worker_count(x.shape[0]), out)
     return out
 
 def conv3x3_direct_weight_grad(x, grad_out, pad):
     """The weight gradient (C_out, C, 3, 3) of conv3x3_direct(x, w, ., pad, grad_out.shape[2:])."""
     x, grad_out = np.ascontiguousarray(x), np.ascontiguousarray(grad_out)
-    workers = max(1, min(get_num_threads(), x.shape[0]))
+    workers = worker_count(x.shape[0])
     parts = np.empty((workers, grad_out.shape[1], x.shape[1], 3, 3), x.dtype)
     _weight_grad_shifted(x, grad_out, pad[0], pad[1], workers, parts)
     return parts.sum(axis=0)

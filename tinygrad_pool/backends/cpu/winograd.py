@@ -31,9 +31,9 @@ vectorising as well.) A value that came out finite met no inf or NaN; its roundi
 algorithm, is relative to the magnitudes of its tile's inputs and of the whole filter.
 """
 import numpy as np
-from numba import get_num_threads, njit
+from numba import njit
 
-from .workers import run_workers
+from .workers import run_workers, worker_count
 
 @njit(cache=True)
 def all_finite(a):
@@ -320,7 +320,7 @@ def conv3x3_backward(x, w, grad_out, pad, need_input, need_weight):
     backwards: grad_w = G^T S G for S[k] = sum over tiles of (A dY A^T)[k]^T V[k], and grad_x collects B dV B^T for
     dV[k] = (A dY A^T)[k] U[k]; the same 16 products per tile as the forward, 2.25 times fewer than im2col's."""
     grad_out = np.ascontiguousarray(grad_out)
-    workers = max(1, min(get_num_threads(), x.shape[0]))
+    workers = worker_count(x.shape[0])
     u = _filter_transform(w)
     s_parts = np.zeros((workers if need_weight else 0, 16, grad_out.shape[1], x.shape[1]), x.dtype)   # 0 for N = 0
     grad_x = np.empty(x.shape if need_input else (0,) + x.shape[1:], x.dtype)
@@ -339,7 +339,7 @@ def conv3x3(x, w, bias, pad, out_shape):
     u = _filter_transform(w)
     bias = np.zeros(w.shape[0], x.dtype) if bias is None else np.ascontiguousarray(bias)
     out = np.empty((x.shape[0], w.shape[0]) + tuple(out_shape), x.dtype)
-    workers = max(1, min(get_num_threads(), x.shape[0]))
+    workers = worker_count(x.shape[0])
     finite = np.ones(workers, np.bool_)
     if out.size:
         run_workers(_winograd_conv, workers, x, np.ascontiguousarray(u.transpose(0, 2, 1)), bias, pad[0], pad[1], out,
