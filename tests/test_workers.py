@@ -42,7 +42,8 @@ def test_a_failure_that_does_not_recur_is_still_an_error():
     """Raised on another thread, the exception is lost, and the rerun does not raise it again; with serial kernels
     every worker runs on this thread, and the exception itself arrives."""
     if PARALLEL:
-        with pytest.raises(RuntimeError, match="_fail_once: worker 1 of 2 raised an exception, and none when run again"):
+        with pytest.raises(RuntimeError,
+                           match="_fail_once: worker 1 of 2 raised an exception, and none when run again"):
             run_workers(_fail_once, 2, np.ones(1, np.bool_))
     else:
         with pytest.raises(MemoryError):

@@ -8,9 +8,9 @@ cores: measured, the MNIST step took 94 ms instead of 67), and the kernel's mach
 
 Written as a `prange` loop itself, a kernel compiles about twice as long: Numba generates the machine code of the
 loop body, and of every helper it calls, once for the loop and again for the function around it. The 3x3
-Winograd backward pass took 34 s to compile that way and 15 s as a worker on a 2-core AMD EPYC, and the MNIST
-example's first step with an empty cache 86 s and 54-57 s (with the direct convolution and im2col kernels as
-workers too). A call costs about 0.1 ms more than a `prange` loop's, and not every kernel keeps its speed as a
+Winograd backward pass took 34 s to compile that way and 11-15 s as a worker on a 2-core AMD EPYC, and the
+MNIST example's first step with an empty cache 65 s and 48-51 s (29-33 s against 58 s with the backward kernels
+compiled in a second process), measured side by side. A call costs about 0.1 ms more than a `prange` loop's, and not every kernel keeps its speed as a
 plain function: as workers, the direct first-layer convolution and im2col's backward ran 10-40% slower and average
 pooling's forward twice as slow, so they stay `prange` loops. Winograd's forward and backward and max pooling's
 forward run as fast either way.
@@ -34,11 +34,14 @@ _FINISHED = typeof(np.zeros(1, np.bool_))
 _entries = {}   # (kernel, each argument's _kind) -> the compiled _each_worker for them
 
 def _kind(arg):
-    """What sets an argument's Numba type, read quickly (Numba's typeof takes about 10 us an argument)."""
+    """What sets an argument's Numba type, read quickly for arrays and plain scalars (Numba's typeof takes about
+    10 us an argument); anything else (a tuple, say) by typeof itself."""
     if isinstance(arg, np.ndarray):
         flags = arg.flags
         return arg.dtype, arg.ndim, flags.c_contiguous, flags.f_contiguous, flags.writeable, flags.aligned
-    return type(arg)
+    if arg is None or type(arg) in (bool, int, float):
+        return type(arg)
+    return typeof(arg)
 
 def worker_count(tasks):
     """Workers for `tasks` independent pieces of work: one per thread (set_num_threads), at most one per piece."""
