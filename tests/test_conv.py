@@ -63,6 +63,49 @@ def test_conv_forward_matches_the_naive_loops(device, case, data):
     expected = naive_conv(x, w, b, stride, pads, dilation, groups)
     np.testing.assert_allclose(ours, expected[0] if batch is None else expected, rtol=1e-10, atol=1e-10)
 
+@pytest.mark.parametrize("wide", [True, False], ids=["wide", "per-output"])
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_strided_im2col_layouts_match_the_naive_loops(monkeypatch, wide, data):
+    """Strided convolutions lay their columns out wide over the stride phases of each sample, or one per output
+    where that would waste too many columns: both layouts, forward, input and weight gradients, 1-3 dims."""
+    from tinygrad_pool.backends.cpu import conv as cpu_conv
+    monkeypatch.setattr(cpu_conv, "WIDE_WASTE", math.inf if wide else 0.0)
+    cpu_conv._layout.cache_clear()   # stride > 1: every one takes the im2col kernels, in the layout chosen here
+    try:
+        _check_strided_conv(data)
+    finally:
+        cpu_conv._layout.cache_clear()
+
+def _check_strided_conv(data):
+    dims = data.draw(st.integers(1, 3))
+    groups = data.draw(st.sampled_from([1, 2]))
+    c_in, c_out = groups * data.draw(st.integers(1, 2)), groups * data.draw(st.integers(1, 2))
+    kernel = tuple(data.draw(st.integers(1, 4)) for _ in range(dims))
+    dilation = tuple(data.draw(st.integers(1, 2)) for _ in range(dims))
+    stride = tuple(data.draw(st.integers(1, 3)) for _ in range(dims))
+    assume(max(stride) > 1)
+    padding = tuple(data.draw(st.integers(0, 2)) for _ in range(dims))
+    spatial = tuple(data.draw(st.integers(1, 8 if dims < 3 else 5)) for _ in range(dims))
+    pads = [(p, p) for p in padding]
+    assume(all(d * (k - 1) + 1 <= L + 2 * p for L, k, d, p in zip(spatial, kernel, dilation, padding)))
+    rng = np.random.default_rng(data.draw(st.integers(0, 100)))
+    x = rng.standard_normal((data.draw(st.integers(1, 3)), c_in) + spatial)
+    w = rng.standard_normal((c_out, c_in // groups) + kernel)
+    conv = getattr(F, f"conv{dims}d")
+    xt, wt = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+    out = conv(xt, wt, None, stride, padding, dilation, groups)
+    np.testing.assert_allclose(out.numpy(), naive_conv(x, w, None, stride, pads, dilation, groups), rtol=1e-10,
+                               atol=1e-10)
+    g = rng.standard_normal(out.shape)
+    out.backward(Tensor(g))
+    # each gradient is the adjoint of the linear map: <conv(x', w), g> = <x', grad_x>, likewise for w
+    probe_x, probe_w = rng.standard_normal(x.shape), rng.standard_normal(w.shape)
+    np.testing.assert_allclose(np.sum(naive_conv(probe_x, w, None, stride, pads, dilation, groups) * g),
+                               np.sum(probe_x * xt.grad.numpy()), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(np.sum(naive_conv(x, probe_w, None, stride, pads, dilation, groups) * g),
+                               np.sum(probe_w * wt.grad.numpy()), rtol=1e-9, atol=1e-9)
+
 GRAD_CASES = [
     ("conv1d", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1, dilation=2), (2, 2, 7), (3, 2, 3), (3,)),
     ("conv2d_groups", lambda x, w, b: F.conv2d(x, w, b, padding="same", groups=2), (1, 4, 4, 3), (2, 2, 2, 3), (2,)),

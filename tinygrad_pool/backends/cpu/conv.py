@@ -14,11 +14,15 @@ The backward pass rebuilds each chunk's columns instead of saving them, for the 
 2-d 3x3 stride-1 convolutions take other kernels, forward and backward: Winograd's F(2x2, 3x3) with at least 4
 channels in and out (`winograd.py`), a direct loop with fewer (`direct.py`, a network's first layer).
 
-Stride-1 convolutions (the common case) use *wide* columns: lay each sample out flat (zero-padded first when
-there is padding) and let output position (od, oh, ow) sit at column (od * PH + oh) * PW + ow, as if the output
-were as wide as the padded input. Then every row of the columns is one contiguous slice of the flat sample,
-copied in one go instead of OH short pieces, and col2im adds one contiguous slice back. The extra columns (ow >= OW)
-are computed and dropped in the forward pass, and hold zeros of grad_out in the backward pass, so they add nothing.
+Convolutions use *wide* columns: lay each sample out flat, zero-padded and split into its stride phases (with
+stride s, phase p of a dim holds the padded positions p, p + s, p + 2s, ...), and let output position
+(od, oh, ow) sit at column (od * QH + oh) * QW + ow, as if the output were as wide as a phase (Q = O + d(k-1)//s
+per dim). A tap at offset t = j * d reads phase t % s, t // s positions in, so every row of the columns is one
+contiguous slice of the flat sample, copied in one go instead of OH strided pieces, and col2im adds one contiguous
+slice back. With stride 1 there is one phase, the padded sample itself. The extra columns (ow >= OW) are
+computed and dropped in the forward pass, and hold zeros of grad_out in the backward pass, so they add nothing.
+Where they would be more than half as many again as the outputs (`WIDE_WASTE`, small strided outputs), a strided
+convolution takes one column per output position instead.
 
 Nothing, that is, while they multiply finite values. The definition sums x * w over the taps that fall inside the
 input: the padding is no term of it, and neither are the extra wide columns. Here a padded zero times an infinite
@@ -96,52 +100,86 @@ def _im2col(x, kernel, stride, pad, dilation, out_shape, cols, adjoint):
                     col += ow_n
 
 @njit(cache=True)
-def _interior(flat, shape, pad, padded):
-    """The (C, D, H, W) interior, a view, of a flat zero-padded sample of an array of `shape` (N, C, D, H, W)."""
-    box = flat.reshape(shape[1], padded[0], padded[1], padded[2])
-    return box[:, pad[0]:pad[0] + shape[2], pad[1]:pad[1] + shape[3], pad[2]:pad[2] + shape[4]]
+def _tapped(phase, kernel, dilation, stride):
+    """Whether some tap j < kernel reads stride phase `phase` of a dim: (j * dilation) % stride == phase."""
+    for j in range(kernel):
+        if j * dilation % stride == phase:
+            return True
+    return False
 
 @njit(cache=True)
-def _copy_planes(source, target):
-    """target = source for two (C, D, H, W) arrays, one contiguous row at a time."""
-    for c in range(source.shape[0]):
-        for d in range(source.shape[1]):
-            for h in range(source.shape[2]):
-                target[c, d, h] = source[c, d, h]
+def _phase_copy(x, n, pad, stride, padded, kernel, dilation, flat, into_box):
+    """Sample n of x into `flat`, the zero-padded sample split into its stride phases: as an array (C, SD, SH, SW,
+    QD, QH, QW), flat[c, pd, ph, pw, qd, qh, qw] = padded x[n, c, qd*SD + pd, qh*SH + ph, qw*SW + pw] (zeros stay
+    where the padding lies); or, without `into_box`, back. Only the phases that a tap reads are copied (a 1x1
+    kernel of stride 2 reads one of four), and input elements that no position of `flat` holds are read by no
+    tap. Flat indices, not views: the rows are short, and a view per row cost 3x the copy."""
+    channels, depth, height, width = x.shape[1], x.shape[2], x.shape[3], x.shape[4]
+    sd, sh, sw = stride[0], stride[1], stride[2]
+    source = x[n].reshape(-1)
+    for c in range(channels):
+        for d in range(depth):
+            qd, pd = (d + pad[0]) // sd, (d + pad[0]) % sd
+            read = qd < padded[0] and _tapped(pd, kernel[0], dilation[0], sd)
+            for h in range(height if read else 0):
+                qh, ph = (h + pad[1]) // sh, (h + pad[1]) % sh
+                if qh >= padded[1] or not _tapped(ph, kernel[1], dilation[1], sh):
+                    continue
+                first = ((c * depth + d) * height + h) * width
+                for pw in range(sw):
+                    if not _tapped(pw, kernel[2], dilation[2], sw):
+                        continue
+                    row = (((((c * sd + pd) * sh + ph) * sw + pw) * padded[0] + qd) * padded[1] + qh) * padded[2]
+                    shift = first + pw - pad[2]   # flat[row + q] holds source[shift + q * sw]
+                    low = max(0, -((pw - pad[2]) // sw))
+                    high = min(padded[2], -((pw - pad[2] - width) // sw))
+                    for q in range(low, high):
+                        if into_box:
+                            flat[row + q] = source[shift + q * sw]
+                        else:
+                            source[shift + q * sw] = flat[row + q]
 
 @njit(cache=True)
-def _flat_sample(x, n, pad, padded, buffer):
-    """Sample n of x as a flat (C * PD*PH*PW) array: x[n] itself, or a zero-padded copy in `buffer`."""
-    depth, height, width = x.shape[2], x.shape[3], x.shape[4]
-    if pad[0] == pad[1] == pad[2] == 0 and padded[0] == depth and padded[1] == height and padded[2] == width:
-        return x[n].reshape(-1)
-    buffer[:] = 0
-    _copy_planes(x[n], _interior(buffer, x.shape, pad, padded))
-    return buffer
+def _is_flat(shape, pad, stride, padded):
+    """Whether a sample of `shape` (N, C, D, H, W) is its own flat wide layout: no padding, stride 1, no element
+    beyond what the taps read."""
+    return (pad[0] == pad[1] == pad[2] == 0 and stride[0] == stride[1] == stride[2] == 1
+            and padded[0] == shape[2] and padded[1] == shape[3] and padded[2] == shape[4])
 
 @njit(cache=True)
-def _wide_offset(r, kernel, dilation, padded):
-    """Where row r = (c, jd, jh, jw) of wide columns starts in the flat padded sample."""
+def _wide_offset(r, kernel, stride, dilation, padded):
+    """Where row r = (c, jd, jh, jw) of wide columns starts in the flat phase-split sample: tap offset t = j * d
+    lies in phase t % s, t // s positions in."""
     c, jd, jh, jw = split_index(r, kernel[0], kernel[1], kernel[2])
-    plane = padded[0] * padded[1] * padded[2]
-    return c * plane + (jd * dilation[0] * padded[1] + jh * dilation[1]) * padded[2] + jw * dilation[2]
+    td, th, tw = jd * dilation[0], jh * dilation[1], jw * dilation[2]
+    phase = ((td % stride[0]) * stride[1] + th % stride[1]) * stride[2] + tw % stride[2]
+    volume = padded[0] * padded[1] * padded[2]
+    return ((c * stride[0] * stride[1] * stride[2] + phase) * volume
+            + ((td // stride[0]) * padded[1] + th // stride[1]) * padded[2] + tw // stride[2])
 
 @njit(cache=True)
-def _wide_im2col(x, kernel, dilation, pad, padded, span, buffer, cols, adjoint):
-    """Wide stride-1 columns (C*K, B * span) of the B samples of x: each row of a sample is one slice. With
-    `adjoint`, the reverse: each row's slice added back into the (padded) flat sample, x holding the gradient."""
+def _wide_im2col(x, kernel, stride, dilation, pad, padded, span, buffer, cols, adjoint):
+    """Wide columns (C*K, B * span) of the B samples of x: each row of a sample is one slice of its flat
+    phase-split copy. With `adjoint`, the reverse: each row's slice added back into a zeroed copy, which then goes
+    back into x (holding the gradient, zeros at first)."""
+    flat = _is_flat(x.shape, pad, stride, padded)
     for n in range(x.shape[0]):
-        sample = _flat_sample(x, n, pad, padded, buffer)   # with adjoint: zeros, as x[n] is
+        sample = x[n].reshape(-1) if flat else buffer
+        if not flat:
+            sample[:] = 0
+            if not adjoint:
+                _phase_copy(x, n, pad, stride, padded, kernel, dilation, sample, True)
         for r in range(cols.shape[0]):
-            offset = _wide_offset(r, kernel, dilation, padded)
+            offset = _wide_offset(r, kernel, stride, dilation, padded)
             row, taps = cols[r, n * span:(n + 1) * span], sample[offset:offset + span]
             if adjoint:
                 for i in range(span):
                     taps[i] += row[i]
-            else:
-                row[:] = taps
-        if adjoint and sample.size != x[n].size:   # padded: keep the interior
-            _copy_planes(_interior(sample, x.shape, pad, padded), x[n])
+            else:   # a loop, not row[:] = taps: Numba's slice assignment ran 4x slower here
+                for i in range(span):
+                    row[i] = taps[i]
+        if adjoint and not flat:
+            _phase_copy(x, n, pad, stride, padded, kernel, dilation, sample, False)
 
 CHUNK_ELEMENTS = 1 << 18   # column entries per chunk: 1 MiB of float32, half of one core's L2 cache here
 
@@ -173,20 +211,21 @@ def _rows_to_samples(rows, bias, column_of, span, batch_part):
 
 @njit(cache=True)
 def _columns(x, kernel, stride, pad, dilation, out_shape, wide, padded, span, buffer, cols, adjoint):
-    """The columns of a chunk of samples: wide (stride 1) or one per output position. With `adjoint`, every
-    column entry is added back into the input element it came from instead."""
+    """The columns of a chunk of samples: wide or one per output position. With `adjoint`, every column entry is
+    added back into the input element it came from instead."""
     if wide:
-        _wide_im2col(x, kernel, dilation, pad, padded, span, buffer, cols, adjoint)
+        _wide_im2col(x, kernel, stride, dilation, pad, padded, span, buffer, cols, adjoint)
     else:
         _im2col(x, kernel, stride, pad, dilation, out_shape, cols, adjoint)
 
 @njit(cache=True)
-def _worker_buffers(x, rows, out_channels, chunk, workers, span, wide, padded):
+def _worker_buffers(x, rows, out_channels, chunk, workers, span, stride, wide, padded):
     """Each worker's buffers, reused for all its chunks: columns (rows x chunk * span), output rows
-    (C_out x chunk * span), and for wide columns one zero-padded flat sample."""
+    (C_out x chunk * span), and for wide columns one flat phase-split sample."""
     cols = np.empty((workers, rows * chunk * span), x.dtype)
     out_rows = np.empty((workers, out_channels * chunk * span), x.dtype)
-    samples = np.empty((workers, x.shape[1] * padded[0] * padded[1] * padded[2] if wide else 0), x.dtype)
+    phases = stride[0] * stride[1] * stride[2]
+    samples = np.empty((workers, x.shape[1] * phases * padded[0] * padded[1] * padded[2] if wide else 0), x.dtype)
     return cols, out_rows, samples
 
 @njit(parallel=PARALLEL, cache=True)
@@ -199,7 +238,8 @@ def _conv_forward(x, w, bias, groups, chunk, workers, kernel, stride, pad, dilat
     n_samples, out_channels = out.shape[0], out.shape[1]
     span = column_of[-1] + 1
     rows, per_group = w.shape[1], out_channels // groups
-    cols, out_rows, samples = _worker_buffers(x, groups * rows, out_channels, chunk, workers, span, wide, padded)
+    cols, out_rows, samples = _worker_buffers(x, groups * rows, out_channels, chunk, workers, span, stride, wide,
+                                              padded)
     for worker in prange(workers):
         for start in range(worker * chunk, n_samples, workers * chunk):
             stop = min(start + chunk, n_samples)
@@ -222,7 +262,8 @@ def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, 
     n_samples, out_channels = grad_out.shape[0], grad_out.shape[1]
     span = column_of[-1] + 1
     rows, per_group = w.shape[1], out_channels // groups
-    cols, g_rows, samples = _worker_buffers(x, groups * rows, out_channels, chunk, workers, span, wide, padded)
+    cols, g_rows, samples = _worker_buffers(x, groups * rows, out_channels, chunk, workers, span, stride, wide,
+                                            padded)
     partial = np.empty((workers, rows, per_group), x.dtype)
     for worker in prange(workers):
         for start in range(worker * chunk, n_samples, workers * chunk):
@@ -247,8 +288,8 @@ def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, 
 
 class _Layout(NamedTuple):
     """A ConvGeometry as the im2col kernels read it, in their parameters' order: its fields as int64 arrays, then
-    how the columns lie: `wide` (stride 1) over samples zero-padded to the `padded` dims, else one column per
-    output position; `column_of[o]` is the column of output o in its sample's span of columns."""
+    how the columns lie: `wide`, over samples zero-padded and split into stride phases of the `padded` dims each,
+    else one column per output position; `column_of[o]` is the column of output o in its sample's span."""
     kernel: np.ndarray
     stride: np.ndarray
     pad: np.ndarray
@@ -262,17 +303,29 @@ class _Layout(NamedTuple):
     def span(self):
         return int(self.column_of[-1]) + 1
 
+def _phases_read(geometry):
+    """How many stride phases of a sample the taps read: where it is no fewer than the taps (a 1x1 kernel of stride
+    2 reads one phase, a 2x2 one of stride 2 each of four once), splitting a sample into phases copies it once more
+    and saves no copy."""
+    return int(np.prod([len({j * d % s for j in range(k)})
+                        for k, d, s in zip(geometry.kernel, geometry.dilation, geometry.stride)]))
+
+WIDE_WASTE = 1.5   # a strided convolution takes wide columns while they are at most this many times its outputs
+
 @functools.lru_cache(maxsize=64)   # forward and backward ask for the same geometry
 def _layout(geometry):
     fields = [np.asarray(f, np.int64) for f in (geometry.kernel, geometry.stride, geometry.padding,
                                                  geometry.dilation, geometry.out_shape)]
     out_shape = tuple(int(o) for o in geometry.out_shape)
     positions = np.arange(int(np.prod(out_shape)), dtype=np.int64)
-    if any(int(s) != 1 for s in geometry.stride):
-        return _Layout(*fields, False, np.ones(3, np.int64), positions)
-    padded = np.array([o + d * (k - 1) for o, d, k in zip(out_shape, geometry.dilation, geometry.kernel)], np.int64)
+    padded = np.array([o + d * (k - 1) // s for o, d, k, s in zip(out_shape, geometry.dilation, geometry.kernel,
+                                                                   geometry.stride)], np.int64)
     od, oh, ow = np.unravel_index(positions, out_shape)
-    return _Layout(*fields, True, padded, (od * padded[1] + oh) * padded[2] + ow)
+    column_of = (od * padded[1] + oh) * padded[2] + ow
+    if any(int(s) != 1 for s in geometry.stride) and (column_of[-1] + 1 > WIDE_WASTE * positions.size
+                                                      or _phases_read(geometry) >= np.prod(geometry.kernel)):
+        return _Layout(*fields, False, np.ones(3, np.int64), positions)
+    return _Layout(*fields, True, padded, column_of)
 
 def _plan(x, out_channels, geometry, span):
     """(samples per chunk, workers): chunks whose columns and output rows each fit CHUNK_ELEMENTS, and still
