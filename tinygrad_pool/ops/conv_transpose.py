@@ -105,8 +105,10 @@ class ConvTranspose(Function):
         if reached != out_spatial:
             out = xp.pad(out, ((0, 0),) * (5 - len(reached)) + tuple((0, o - r) for o, r in zip(out_spatial, reached)),
                          0)
-        if bias is not None:
-            out = xp.add(out, xp.reshape(bias, (1, out_channels, 1, 1, 1)))
+        if bias is not None:   # in place where out may be written: it is new, and a new array costs a pass more
+            bias5 = xp.reshape(bias, (1, out_channels, 1, 1, 1))
+            if not xp.add_into(out, bias5):
+                out = xp.add(out, bias5)
         return xp.reshape(out, (x.shape[0], out_channels) + out_spatial)
 
     def backward(self, g):
