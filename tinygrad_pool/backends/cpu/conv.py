@@ -21,8 +21,9 @@ per dim). A tap at offset t = j * d reads phase t % s, t // s positions in, so e
 contiguous slice of the flat sample, copied in one go instead of OH strided pieces, and col2im adds one contiguous
 slice back. With stride 1 there is one phase, the padded sample itself. The extra columns (ow >= OW) are
 computed and dropped in the forward pass, and hold zeros of grad_out in the backward pass, so they add nothing.
-Where they would be more than half as many again as the outputs (`WIDE_WASTE`, small strided outputs), a strided
-convolution takes one column per output position instead.
+Where they would be more than half as many again as the outputs (`WIDE_WASTE`, small strided outputs), or where
+each tap reads a phase of its own (1x1 and 2x2 kernels of stride 2: the split would be one more copy and save none),
+a strided convolution takes one column per output position instead.
 
 Nothing, that is, while they multiply finite values. The definition sums x * w over the taps that fall inside the
 input: the padding is no term of it, and neither are the extra wide columns. Here a padded zero times an infinite
@@ -307,7 +308,7 @@ def _phases_read(geometry):
     """How many stride phases of a sample the taps read: where it is no fewer than the taps (a 1x1 kernel of stride
     2 reads one phase, a 2x2 one of stride 2 each of four once), splitting a sample into phases copies it once more
     and saves no copy."""
-    return int(np.prod([len({j * d % s for j in range(k)})
+    return int(np.prod([sum(_tapped(p, k, d, s) for p in range(s))
                         for k, d, s in zip(geometry.kernel, geometry.dilation, geometry.stride)]))
 
 WIDE_WASTE = 1.5   # a strided convolution takes wide columns while they are at most this many times its outputs
