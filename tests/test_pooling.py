@@ -212,9 +212,11 @@ def test_max_pool_of_int64_values_and_indices(device, config, data):
 
 @given(config=windows(), data=st.data())
 def test_max_pool_kernels_serve_every_integer_dtype(device, config, data):
-    """The backend's max_pool itself, for integer dtypes a Tensor may hold: the kernels are dtype-generic."""
+    """The backend's max_pool itself, for the integer dtypes a Tensor holds besides int64 (which has a test of its
+    own): the kernels are dtype-generic. Each dtype compiles the kernel anew, so the dtypes no Tensor can hold are
+    left out."""
     L, k, s, p, d, ceil_mode = config
-    dtype = data.draw(st.sampled_from([np.int8, np.int16, np.int32, np.uint8, np.uint16, np.uint32, np.uint64]))
+    dtype = data.draw(st.sampled_from([np.int32, np.uint8]))
     x = batch(data.draw, L, dtype, integers(dtype))
     xp, dims = Tensor.backend(device), len(L)
     planes = xp.asarray(np.ascontiguousarray(x.reshape((-1,) + (1,) * (3 - dims) + L)))
