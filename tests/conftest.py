@@ -3,6 +3,7 @@
 CUDA means a real GPU, or numba's simulator when NUMBA_ENABLE_CUDASIM=1 is set before numba is imported
 (CI runs `pytest -m cuda` in a separate process for that). Under the simulator every GPU thread is a Python
 thread, so tests keep CUDA shapes tiny, and the "cudasim" profile below draws fewer hypothesis examples.
+Property tests take their example counts from `examples` below.
 """
 import os
 
@@ -15,13 +16,31 @@ _quiet = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_
 # CI draws the same examples on every run (HYPOTHESIS_DERANDOMIZE=1 in .ci/run), so that its verdict is
 # reproducible; a developer's run draws fresh ones and keeps exploring.
 _quiet["derandomize"] = os.environ.get("HYPOTHESIS_DERANDOMIZE") == "1"
-settings.register_profile("default", max_examples=60, **_quiet)
-# The simulator runs every GPU thread as a Python thread, and the bounds-checked pass recompiles every kernel:
-# both see fewer examples, since the default pass has already drawn the full set on the same code.
-settings.register_profile("cudasim", max_examples=5, **_quiet)
-settings.register_profile("boundscheck", max_examples=20, **_quiet)
-settings.load_profile("cudasim" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else
-                      "boundscheck" if os.environ.get("NUMBA_BOUNDSCHECK") == "1" else "default")
+
+# How many examples a property test draws, as a share of its full count: 60, or what the test gives `examples`.
+# CI's pass of the README command draws them all (TINYGRAD_POOL_FULL_TESTS=1 in .ci/run); a plain `pytest -q`
+# draws a fifth, so that it runs in minutes, and a fresh draw each time. The simulator runs every GPU thread as a
+# Python thread, and the bounds-checked pass recompiles every kernel: both draw fewer, since the full pass has
+# drawn every example on the same code.
+SHARES = {"full": 1.0, "default": 0.2, "boundscheck": 0.25, "cudasim": 1 / 12}
+PROFILE = ("cudasim" if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else
+           "boundscheck" if os.environ.get("NUMBA_BOUNDSCHECK") == "1" else
+           "full" if os.environ.get("TINYGRAD_POOL_FULL_TESTS") == "1" else "default")
+
+def example_count(full, cudasim=None, profile=PROFILE):
+    """The examples a run of `profile` draws of a test whose full count is `full`; `cudasim` replaces the share
+    under the simulator, for tests whose CUDA cases cost more than most."""
+    if profile == "cudasim" and cudasim is not None:
+        return cudasim
+    return max(3, round(full * SHARES[profile]))
+
+def examples(full, cudasim=None):
+    """@examples(80) instead of @settings(max_examples=80): the count scales with the run (SHARES)."""
+    return settings(max_examples=example_count(full, cudasim))
+
+for _name in SHARES:
+    settings.register_profile(_name, max_examples=example_count(60, profile=_name), **_quiet)
+settings.load_profile(PROFILE)
 
 def cuda_available():
     try:

@@ -5,13 +5,13 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn as nn
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import Tensor, gradcheck
-from conftest import SIMULATED, assert_bad_input
+from conftest import SIMULATED, assert_bad_input, examples
 
 def _exp(v):
     try:
@@ -110,7 +110,7 @@ def test_prelu_gradient_reaches_its_weight():
 
 @pytest.mark.parametrize("name", ACTIVATIONS)
 @given(data=values, dtype=st.sampled_from([np.float32, np.float64]))
-@settings(max_examples=25)
+@examples(25)
 def test_special_values_and_gradients_match_pytorch(name, data, dtype):
     torch = pytest.importorskip("torch")
     ours, theirs, _ = ACTIVATIONS[name]
@@ -357,7 +357,7 @@ def _alpha_reference(x, keep, p):
     return out
 
 @given(seed=st.integers(0, 2**31), p=st.sampled_from([0.1, 0.5, 0.8]), feature=st.booleans())
-@settings(max_examples=20)
+@examples(20)
 def test_alpha_dropout_matches_the_formula_with_the_generators_mask(seed, p, feature):
     x = np.random.default_rng(seed).normal(size=(3, 4, 5))
     tp.manual_seed(seed)

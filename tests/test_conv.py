@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, strategies as st
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import Tensor, gradcheck
-from conftest import CUDA, SIMULATED
+from conftest import CUDA, SIMULATED, examples
 
 def naive_conv(x, w, b, stride, pads, dilation, groups):
     """Plain loops straight from the definition: pads are (left, right) per dim, zeros outside the input."""
@@ -49,7 +49,7 @@ def conv_case(draw):
     batch = draw(st.sampled_from([None, 0, 1, 2]))
     return dims, groups, c_in, c_out, kernel, dilation, stride, padding, pads, spatial, batch
 
-@settings(max_examples=6 if SIMULATED else 60)
+@examples(60, cudasim=6)
 @given(case=conv_case(), data=st.data())
 def test_conv_forward_matches_the_naive_loops(device, case, data):
     dims, groups, c_in, c_out, kernel, dilation, stride, padding, pads, spatial, batch = case
@@ -64,7 +64,7 @@ def test_conv_forward_matches_the_naive_loops(device, case, data):
     np.testing.assert_allclose(ours, expected[0] if batch is None else expected, rtol=1e-10, atol=1e-10)
 
 @pytest.mark.parametrize("wide", [True, False], ids=["wide", "per-output"])
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(data=st.data())
 def test_strided_im2col_layouts_match_the_naive_loops(monkeypatch, wide, data):
     """Strided convolutions lay their columns out wide over the stride phases of each sample, or one per output
@@ -134,7 +134,7 @@ def test_the_definitions_loops_match_finite_differences(monkeypatch, name, fn, x
     assert gradcheck(fn, inputs)
 
 @pytest.mark.parametrize("path", ["winograd", "direct"])
-@settings(max_examples=30)
+@examples(30)
 @given(data=st.data())
 def test_3x3_convolutions_match_the_naive_loops(path, data):
     """2-d 3x3 stride-1 convolutions take the CPU's Winograd kernels with at least 4 channels in and out, and the

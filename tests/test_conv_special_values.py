@@ -20,11 +20,12 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool.backends.cpu import conv as cpu_conv
+from conftest import examples
 
 PATHS = ["winograd", "direct", "im2col", "exact"]
 HUGE = {np.float32: 1e38, np.float64: 1e307}
@@ -181,7 +182,7 @@ def run_on_path(path, *args):
     return results
 
 @pytest.mark.parametrize("path", PATHS)
-@settings(max_examples=60)
+@examples(60)
 @given(data=st.data())
 def test_special_values_follow_the_definition(path, data):
     dims, x_shape, w_shape, stride, padding, pads, dilation, groups = data.draw(problems(path))
@@ -226,7 +227,7 @@ def assert_same_specials(ours, theirs, dtype, what):
     np.testing.assert_allclose(ours[finite], theirs[finite], rtol=rtol, atol=rtol, err_msg=what)
 
 @pytest.mark.parametrize("path", PATHS)
-@settings(max_examples=20)
+@examples(20)
 @given(data=st.data())
 def test_special_values_match_pytorch_without_padding(path, data):
     """Without padding every sum PyTorch forms has exactly the definition's terms, so inf and NaN land where ours

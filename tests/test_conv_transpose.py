@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, strategies as st
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import Tensor, gradcheck
-from conftest import CUDA, SIMULATED, assert_bad_input
+from conftest import CUDA, SIMULATED, assert_bad_input, examples
 
 def naive_conv_transpose(x, w, b, stride, padding, output_padding, dilation, groups):
     """Plain loops from the definition: every input element, times every tap of its kernel, is added into the
@@ -50,7 +50,7 @@ def transpose_case(draw):
     batch = draw(st.sampled_from([None, 0, 1, 2]))
     return dims, groups, c_in, c_out, kernel, stride, tuple(padding), output_padding, dilation, spatial, batch
 
-@settings(max_examples=6 if SIMULATED else 80)
+@examples(80, cudasim=6)
 @given(case=transpose_case(), data=st.data())
 def test_conv_transpose_matches_the_naive_loops(device, case, data):
     dims, groups, c_in, c_out, kernel, stride, padding, output_padding, dilation, spatial, batch = case
@@ -65,7 +65,7 @@ def test_conv_transpose_matches_the_naive_loops(device, case, data):
     expected = naive_conv_transpose(x, w, b, stride, padding, output_padding, dilation, groups)
     np.testing.assert_allclose(ours, expected[0] if batch is None else expected, rtol=1e-10, atol=1e-10)
 
-@settings(max_examples=4 if SIMULATED else 40)
+@examples(40, cudasim=4)
 @given(case=transpose_case(), data=st.data())
 def test_conv_transpose_is_the_input_gradient_of_the_convolution(device, case, data):
     """conv_transpose(g, w) = d<conv(x, w), g>/dx for the convolution with the same stride, padding, dilation and

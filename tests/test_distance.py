@@ -6,13 +6,13 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn as nn
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import Tensor, gradcheck
-from conftest import assert_bad_input
+from conftest import assert_bad_input, examples
 
 # --- plain-loop references -------------------------------------------------------------------------------------
 def p_norm(values, p):
@@ -120,7 +120,7 @@ CASES = {   # name: (ours, torch's on torch.nn.functional), called on the inputs
 
 @pytest.mark.parametrize("name", CASES)
 @given(seed=st.integers(0, 2**31), degenerate=st.booleans())
-@settings(max_examples=15)
+@examples(15)
 def test_values_and_gradients_match_pytorch(name, seed, degenerate):
     """Zero vectors and equal rows too: the gradient is PyTorch's there (0, or the unclamped norm's)."""
     torch = pytest.importorskip("torch")

@@ -6,12 +6,12 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import Tensor, gradcheck
-from conftest import assert_bad_input
+from conftest import assert_bad_input, examples
 
 MODES = ("bilinear", "nearest", "bicubic")
 PADDINGS = ("zeros", "border", "reflection")
@@ -101,7 +101,7 @@ def _problem(case, dtype=np.float64):
     return x.astype(dtype), grid.astype(dtype)
 
 @given(case=cases)
-@settings(max_examples=80)
+@examples(80)
 def test_grid_sample_matches_the_reference(case):
     x, grid = _problem(case)
     out = F.grid_sample(Tensor(x), Tensor(grid), case["mode"], case["padding"], case["align_corners"])
@@ -203,7 +203,7 @@ def test_a_spatial_transformer_step_matches_pytorch():
 # --- affine_grid -----------------------------------------------------------------------------------------------
 @given(size=st.sampled_from([(1, 1, 3, 4), (2, 3, 1, 5), (2, 1, 2, 3, 4), (1, 2, 1, 1, 2)]),
        align_corners=st.booleans(), seed=st.integers(0, 2**31))
-@settings(max_examples=30)
+@examples(30)
 def test_affine_grid_matches_the_reference(size, align_corners, seed):
     spatial = len(size) - 2
     theta = np.random.default_rng(seed).normal(size=(size[0], spatial, spatial + 1))

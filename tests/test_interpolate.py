@@ -6,13 +6,13 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import Tensor, gradcheck, nn
-from conftest import CUDA, SIMULATED, assert_bad_input
+from conftest import CUDA, SIMULATED, assert_bad_input, examples
 
 MAX_LEN = 3 if SIMULATED else 5
 SPECIAL = [-2.0, -1.0, -0.0, 0.0, 0.5, 1.0, 2.0, math.nan, math.inf, -math.inf]
@@ -362,7 +362,7 @@ def test_upsample_modules_call_interpolate_and_print_as_pytorch(device):
 # --- devices ---------------------------------------------------------------------------------------------------
 @pytest.mark.cuda
 @pytest.mark.skipif(not CUDA, reason="no CUDA (set NUMBA_ENABLE_CUDASIM=1)")
-@settings(max_examples=10)
+@examples(10)
 @given(case=resamplings(), data=st.data())
 def test_cpu_and_cuda_agree(case, data):
     spatial, kwargs = case

@@ -2,13 +2,13 @@
 containers ModuleList and ModuleDict; against plain-loop references and PyTorch, with gradients and bad inputs."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn as nn
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import Tensor, gradcheck
-from conftest import assert_bad_input
+from conftest import assert_bad_input, examples
 
 def reference_pixel_shuffle(x, r):
     *lead, channels, height, width = x.shape
@@ -20,7 +20,7 @@ def reference_pixel_shuffle(x, r):
 
 @given(r=st.integers(1, 3), channels=st.integers(1, 2), height=st.integers(1, 3), width=st.integers(1, 3),
        batched=st.booleans())
-@settings(max_examples=30)
+@examples(30)
 def test_pixel_shuffle_matches_the_reference_and_unshuffle_inverts_it(r, channels, height, width, batched):
     shape = ((2,) if batched else ()) + (channels * r * r, height, width)
     x = np.random.default_rng(r).normal(size=shape)

@@ -5,13 +5,13 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn as nn
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import Tensor, gradcheck
-from conftest import assert_bad_input
+from conftest import assert_bad_input, examples
 
 # --- plain-loop references -------------------------------------------------------------------------------------
 def reference_cross_entropy(scores, labels, weight, ignore_index, smoothing, reduction):
@@ -81,7 +81,7 @@ def _pair(name, seed, shape=(3, 4)):
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("name", POINTWISE)
 @given(seed=st.integers(0, 2**31))
-@settings(max_examples=10)
+@examples(10)
 def test_pointwise_losses_match_the_reference(name, reduction, seed):
     ours, _, option = POINTWISE[name]
     x, t = _pair(name, seed)
@@ -134,7 +134,7 @@ def _class_problem(case):
     return scores, np.asarray(labels, np.int64), weight, ignore_index
 
 @given(case=cross_entropy_cases)
-@settings(max_examples=40)
+@examples(40)
 def test_cross_entropy_matches_the_reference(case):
     scores, labels, weight, ignore_index = _class_problem(case)
     if labels.ndim and (labels == ignore_index).all():
@@ -147,7 +147,7 @@ def test_cross_entropy_matches_the_reference(case):
     np.testing.assert_allclose(out, np.reshape(expected, out.shape), rtol=1e-10, atol=1e-12)
 
 @given(case=cross_entropy_cases, probabilities=st.booleans())
-@settings(max_examples=40)
+@examples(40)
 def test_cross_entropy_and_nll_loss_match_pytorch(case, probabilities):
     torch = pytest.importorskip("torch")
     scores, labels, weight, ignore_index = _class_problem(case)
@@ -470,7 +470,7 @@ def _ours(arrays, differentiate, device="cpu"):
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("name", MARGIN_LOSSES)
 @given(seed=st.integers(0, 2**31))
-@settings(max_examples=10)
+@examples(10)
 def test_margin_losses_match_the_reference(name, reduction, seed):
     make, call, reference, _ = MARGIN_LOSSES[name]
     arrays = make(np.random.default_rng(seed))

@@ -8,12 +8,12 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import Tensor, nn
-from conftest import assert_bad_input, tolerance
+from conftest import assert_bad_input, examples, tolerance
 
 def test_linear_matches_formula_and_pytorch_init_bounds(device):
     tp.manual_seed(0)
@@ -351,7 +351,7 @@ def rms_reference(x, dims, weight, eps):
     return out if weight is None else out * weight
 
 @given(lead=st.sampled_from([(), (3,), (2, 2)]), bias=st.booleans(), seed=st.integers(0, 2**31))
-@settings(max_examples=20)
+@examples(20)
 def test_bilinear_matches_the_reference(lead, bias, seed):
     rng = np.random.default_rng(seed)
     x1, x2, w, b = rng.normal(size=lead + (3,)), rng.normal(size=lead + (2,)), rng.normal(size=(4, 3, 2)), \
@@ -361,21 +361,21 @@ def test_bilinear_matches_the_reference(lead, bias, seed):
 
 @given(shape=st.sampled_from([(2, 5, 3), (1, 4, 2, 3), (2, 3, 1, 2, 2)]), size=st.integers(1, 6),
        seed=st.integers(0, 2**31))
-@settings(max_examples=25)
+@examples(25)
 def test_local_response_norm_matches_the_reference(shape, size, seed):
     x = np.random.default_rng(seed).normal(size=shape) * 3
     np.testing.assert_allclose(F.local_response_norm(Tensor(x), size, 0.3, 0.6, 1.5).numpy(),
                                lrn_reference(x, size, 0.3, 0.6, 1.5), rtol=1e-12)
 
 @given(groups=st.sampled_from([1, 2, 3, 6]), spatial=st.sampled_from([(1,), (2, 3)]), seed=st.integers(0, 2**31))
-@settings(max_examples=20)
+@examples(20)
 def test_channel_shuffle_matches_the_reference(groups, spatial, seed):
     x = np.random.default_rng(seed).normal(size=(2, 6) + spatial)
     np.testing.assert_array_equal(F.channel_shuffle(Tensor(x), groups).numpy(), shuffle_reference(x, groups))
 
 @given(shape=st.sampled_from([(3, 4), (2, 3, 4), (5,)]), dims=st.integers(1, 2), affine=st.booleans(),
        eps=st.sampled_from([None, 0.1]), seed=st.integers(0, 2**31))
-@settings(max_examples=25)
+@examples(25)
 def test_rms_norm_matches_the_reference(shape, dims, affine, eps, seed):
     dims = min(dims, len(shape))
     rng = np.random.default_rng(seed)

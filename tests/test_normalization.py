@@ -6,13 +6,13 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn as nn
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import Tensor, gradcheck
-from conftest import SIMULATED, assert_bad_input
+from conftest import assert_bad_input, examples
 
 KINDS = ("batch", "group", "instance", "layer")
 
@@ -113,7 +113,7 @@ def tolerance(dtype, scale=1.0):
     return dict(rtol=1e-4, atol=1e-4 * scale) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-9 * scale)
 
 # --- forward and backward against the reference -----------------------------------------------------------------
-@settings(max_examples=4 if SIMULATED else 80)
+@examples(80, cudasim=4)
 @given(case=norm_case(), dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 1000),
        special=st.sampled_from([None, np.nan, np.inf, -np.inf]))
 def test_forward_matches_the_reference(device, case, dtype, seed, special):
@@ -127,7 +127,7 @@ def test_forward_matches_the_reference(device, case, dtype, seed, special):
     expected = naive_forward(kind, x, w, b, eps, **layout)
     np.testing.assert_allclose(out.numpy(), expected, **tolerance(dtype, 1 + (0 if w is None else np.abs(w).max())))
 
-@settings(max_examples=4 if SIMULATED else 60)
+@examples(60, cudasim=4)
 @given(case=norm_case(), dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 1000))
 def test_backward_matches_the_reference(device, case, dtype, seed):
     kind, shape, layout, affine, eps = case

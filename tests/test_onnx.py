@@ -10,13 +10,13 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import nn
 from tinygrad_pool.onnx import export
-from conftest import assert_bad_input
+from conftest import assert_bad_input, examples
 
 onnx = pytest.importorskip("onnx")
 
@@ -339,7 +339,7 @@ def test_opsets(opset):
 def test_layer_matches_onnxruntime(layer, shape):
     assert_runs_alike(layer, randn(*shape))
 
-@settings(max_examples=25, deadline=None)
+@examples(25)
 @given(kernel=st.integers(1, 4), stride=st.integers(1, 3), padding=st.integers(0, 2), dilation=st.integers(1, 2),
        ceil_mode=st.booleans(), length=st.integers(5, 9), average=st.booleans(), include_pad=st.booleans())
 def test_pooling_windows_property(kernel, stride, padding, dilation, ceil_mode, length, average, include_pad):
@@ -356,7 +356,7 @@ def test_pooling_windows_property(kernel, stride, padding, dilation, ceil_mode, 
         return
     assert_runs_alike(model, x)
 
-@settings(max_examples=20, deadline=None)
+@examples(20)
 @given(dims=st.integers(1, 3), kernel=st.integers(1, 3), stride=st.integers(1, 2),
        padding=st.sampled_from([0, 1, "same"]), dilation=st.integers(1, 2), groups=st.sampled_from([1, 2]),
        transposed=st.booleans())

@@ -2,13 +2,13 @@
 PyTorch, with gradients on both devices, and the argument checks."""
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, strategies as st
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn as nn
 import tinygrad_pool.nn.functional as F
 from tinygrad_pool import Tensor, gradcheck
-from conftest import assert_bad_input
+from conftest import assert_bad_input, examples
 
 NUMPY_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
@@ -42,7 +42,7 @@ def padding_cases(draw):
     return mode, shape, tuple(pad), draw(st.sampled_from([None, 2.5]))
 
 @given(case=padding_cases())
-@settings(max_examples=80)
+@examples(80)
 def test_pad_matches_the_reference(case):
     mode, shape, pad, value = case
     value = value if mode == "constant" else None

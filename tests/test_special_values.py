@@ -8,10 +8,11 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import tinygrad_pool as tp
 import tinygrad_pool.nn.functional as F
+from conftest import examples
 
 SPECIAL = [math.inf, -math.inf, math.nan, -0.0, 0.0, 3e38, -3e38, 1e-45, -1e-45, 1e300, 1.0, -1.0]
 
@@ -99,7 +100,7 @@ SOFTMAXES = {
 
 @pytest.mark.parametrize("name", list(UNARY) + list(SOFTMAXES))
 @given(data=values(), dtype=dtypes)
-@settings(max_examples=30)
+@examples(30)
 def test_activation_special_values_match_pytorch(name, data, dtype):
     ours_op, torch_op = (UNARY.get(name) or SOFTMAXES[name])[:2]
     ours, theirs = value_and_grad(ours_op, data, dtype), torch_value_and_grad(torch_op, data, dtype)
@@ -168,7 +169,7 @@ def test_max_along_a_dim_and_argmax_pick_the_first_nan_or_extreme(data, dtype):
     np.testing.assert_array_equal(indices.numpy(), theirs.indices.numpy())
 
 @given(data=values(), dtype=dtypes)
-@settings(max_examples=30)
+@examples(30)
 def test_mean_and_clamp_of_special_values_match_pytorch(data, dtype):
     for ours_op, torch_op in ((lambda x: x.mean(), lambda x: x.mean()),
                               (lambda x: x.clamp(-1.0, 2.0), lambda x: x.clamp(-1.0, 2.0))):

@@ -8,13 +8,13 @@ import zlib
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import tinygrad_pool as tp
 from tinygrad_pool.vision import transforms as T, utils
 from tinygrad_pool.vision.png import encode_png
 from tinygrad_pool.vision.transforms import functional as F
-from conftest import assert_bad_input
+from conftest import assert_bad_input, examples
 
 try:
     from PIL import Image
@@ -149,7 +149,7 @@ def test_resize_max_size_and_an_unchanged_size_returns_the_image():
     with pytest.raises(ValueError, match="max_size = 5 must be strictly greater"):
         T.Resize(5, max_size=5)(x)
 
-@settings(max_examples=25, deadline=None)
+@examples(25)
 @given(st.integers(1, 9), st.integers(1, 9), st.integers(1, 9), st.integers(1, 9), st.booleans())
 def test_tensor_bilinear_resize_matches_the_reference(in_h, in_w, out_h, out_w, antialias):
     a = np.random.default_rng(in_h * 10 + in_w).random((in_h, in_w)).astype(np.float32)
@@ -200,7 +200,7 @@ def crop_reference(a, top, left, h, w):
                 out[..., y, x] = a[..., top + y, left + x]
     return out
 
-@settings(max_examples=30, deadline=None)
+@examples(30)
 @given(st.integers(1, 7), st.integers(1, 7), st.integers(1, 9), st.integers(1, 9))
 def test_center_crop_matches_torchvisions_rounding_and_padding(h, w, th, tw):
     a = image_array((3, h, w), h * 7 + w)
@@ -238,7 +238,7 @@ def pad_reference(a, left, top, right, bottom, mode, fill):
                 out[..., y, x] = a[..., sy, sx]
     return out
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(st.integers(2, 6), st.integers(2, 6), st.lists(st.integers(0, 5), min_size=4, max_size=4),
        st.sampled_from(["constant", "edge", "reflect", "symmetric"]), st.integers(0, 255))
 def test_pad_matches_the_reference_on_tensors_and_pil(h, w, padding, mode, fill):
@@ -506,7 +506,7 @@ def pixels_of(image):
 @needs_pil
 @given(channels=st.integers(1, 4), height=st.integers(1, 5), width=st.integers(1, 5), seed=st.integers(0, 2**31),
        as_tensor=st.booleans())
-@settings(max_examples=40)
+@examples(40)
 def test_to_pil_image_keeps_every_uint8_pixel(channels, height, width, seed, as_tensor):
     pixels = image_array((height, width, channels), seed)
     image = T.ToPILImage()(chw(pixels) if as_tensor else pixels)
