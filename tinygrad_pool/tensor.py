@@ -6,6 +6,7 @@ This file holds what a Tensor is (data, dtype, device, grad, conversion, backwar
 each op's argument checks, Function and public function live.
 """
 import itertools
+import math
 
 import numpy as np
 
@@ -125,7 +126,7 @@ class Size(tuple):
 
     def numel(self):
         """The number of elements of a tensor of this shape."""
-        return int(np.prod(self, dtype=np.int64))
+        return math.prod(self)
 
 _new_size = tuple.__new__   # a Size from a tuple of ints known to be valid, without Size.__new__'s checks
 
@@ -227,7 +228,7 @@ class Tensor:
         return self.shape if dim is None else self._data.shape[normalize_dim(dim, self.ndim)]
 
     def numel(self):
-        return int(np.prod(self._data.shape, dtype=np.int64))
+        return math.prod(self._data.shape)
 
     nelement = numel
 

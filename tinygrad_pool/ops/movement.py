@@ -1,6 +1,7 @@
 """Movement: reshape, permute, expand, indexing, padding, concatenation, diagonals and triangles, splitting,
 stacking and broadcasting. Views on the CPU, copies on CUDA."""
 import builtins
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +20,7 @@ def reshape(input, *shape):
     """Accepts reshape(2, 3) and reshape((2, 3)); one entry may be -1."""
     check_tensor(input, "input", "reshape")
     shape = shape_arg(shape, "reshape", allow_unknown=True)
-    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    known = math.prod(s for s in shape if s != -1)
     if shape.count(-1) > 1 or (-1 not in shape and known != input.numel()) or \
             (-1 in shape and (known == 0 or input.numel() % known)):
         raise ValueError(f"cannot reshape a tensor of shape {input.shape} ({input.numel()} elements) to {shape}")
@@ -363,7 +364,7 @@ def pad_mode(input, pairs, mode):
         _source_index(length, left, right, mode).astype(np.int64) for length, (left, right) in zip(spatial, pairs)]
     sources = CopySources(*tables, width_left=pairs[-1][0])
     leading = input.shape[:input.ndim - dims]
-    planes = input.reshape((int(np.prod(leading, dtype=np.int64)),) + (1,) * (3 - dims) + spatial)
+    planes = input.reshape((math.prod(leading),) + (1,) * (3 - dims) + spatial)
     out = PadCopy.apply(planes, sources)
     return out.reshape(leading + sources.out_shape[3 - dims:])
 
@@ -725,7 +726,7 @@ def unflatten(input, dim, sizes):
     sizes = shape_arg(tuple(sizes), "unflatten", allow_unknown=True)
     if not sizes:
         raise ValueError("unflatten: sizes must be non-empty")
-    known = int(np.prod([s for s in sizes if s != -1], dtype=np.int64))
+    known = math.prod(s for s in sizes if s != -1)
     length = input.shape[axis] if input.ndim else 1
     if sizes.count(-1) > 1 or (-1 in sizes and (known == 0 or length % known)) or \
             (-1 not in sizes and known != length):

@@ -3,6 +3,7 @@ nansum, nanmean, aminmax, var_mean and std_mean (over everything or along dims),
 maximum and minimum (cumsum, cumprod, cummax, cummin). Where PyTorch accepts numpy's `axis=` as another name for
 `dim=`, so do these."""
 import builtins
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -60,7 +61,7 @@ def mean(input, dim=None, keepdim=False, dtype=None, *, axis=None):
     if input.dtype.kind != "f":
         raise TypeError(f"mean() needs a floating-point tensor, this one is {input.dtype}: call .float() first or "
                         "pass dtype=float32")
-    count = int(np.prod([input.shape[a] for a in axes], dtype=np.int64))
+    count = math.prod(input.shape[a] for a in axes)
     return sum(input, dim, keepdim) / count
 
 class Extreme(Function):
@@ -179,7 +180,7 @@ def _count_true(input, dim, keepdim, op):
     axes = reduced_axes(input, dim, keepdim, op)
     xp = input.xp
     count = xp.sum(xp.ne(input._data, 0), axes, keepdim)
-    return count, int(np.prod([input.shape[a] for a in axes], dtype=np.int64))
+    return count, math.prod(input.shape[a] for a in axes)
 
 def all(input, dim=None, keepdim=False, *, axis=None):
     """Whether every element is nonzero, as a bool tensor."""
@@ -213,7 +214,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     if input.dtype.kind != "f":
         raise TypeError(f"var and std need a floating-point tensor, this one is {input.dtype}: call .float() first")
     deviation = input - mean(input, axes, True)
-    count = int(np.prod([input.shape[a] for a in axes], dtype=np.int64))
+    count = math.prod(input.shape[a] for a in axes)
     with np.errstate(divide="ignore", invalid="ignore"):
         return sum(deviation * deviation, axes, keepdim) / builtins.max(count - correction, 0)
 
