@@ -11,6 +11,8 @@ over the global batch; the weight's and bias's gradients stay this rank's sums, 
 averages, as in PyTorch. In eval mode with running statistics, and without a process group of two or more ranks,
 this is plain batch_norm with no communication (PyTorch falls back the same way).
 """
+import math
+
 import numpy as np
 
 from .. import distributed
@@ -101,7 +103,7 @@ def _sync_batch_norm(input, running_mean, running_var, weight, bias, momentum, e
     channels = input.shape[1]
     _check_vectors(input, op, (channels,), running_mean=running_mean, running_var=running_var, weight=weight,
                    bias=bias)
-    view = (input.shape[0], channels, int(np.prod(input.shape[2:], dtype=np.int64)))
+    view = (input.shape[0], channels, math.prod(input.shape[2:]))
     total, mean, var = _global_statistics(input.xp, input.xp.reshape(input._data, view), eps, comm)
     if total == 1:   # the same on every rank: they all raise
         raise ValueError(f"SyncBatchNorm: expected more than 1 value per channel in training over all ranks, got "

@@ -7,6 +7,7 @@ once, in alphabetical order (capitals first). '...' stands for the dims a subscr
 broadcast across operands as numpy's do and come first in an implicit output. A letter repeated within one operand
 takes that operand's diagonal. Operands contract pairwise, left to right, each pair as one batched matrix product.
 """
+import math
 import string
 
 import numpy as np
@@ -155,7 +156,7 @@ def _contract(a, a_labels, b, b_labels, keep, sizes):
     b_own = [label for label in b_labels if label not in a_labels]
 
     def size(group):
-        return int(np.prod([sizes[label] for label in group], dtype=np.int64))
+        return math.prod([sizes[label] for label in group])
 
     a3 = a.permute(*(a_labels.index(label) for label in batch + a_own + shared)).reshape(
         size(batch), size(a_own), size(shared))

@@ -1,6 +1,8 @@
 """Matrix products: matmul with numpy's broadcasting rules, linear (x @ w.T + b) as one node, and the products
 built on them (dot, outer, mv, addmm, addmv, baddbmm, addbmm, kron, tensordot, cdist), whose gradients come
 from the tape."""
+import math
+
 import numpy as np
 
 from ..arguments import check_choice, check_number, check_tensor, is_int, normalize_dim
@@ -221,7 +223,7 @@ def tensordot(a, b, dims=2):
                              f"{b.shape[db]} in dim {db}")
     free_a = [d for d in range(a.ndim) if d not in dims_a]
     free_b = [d for d in range(b.ndim) if d not in dims_b]
-    rows, size, columns = (int(np.prod(sizes, dtype=np.int64)) for sizes in (
+    rows, size, columns = (math.prod(sizes) for sizes in (
         [a.shape[d] for d in free_a], [a.shape[d] for d in dims_a], [b.shape[d] for d in free_b]))
     left = a.permute(*(free_a + dims_a)).reshape(rows, size)
     right = b.permute(*(dims_b + free_b)).reshape(size, columns)

@@ -7,6 +7,7 @@ values the ops return come from `Picked`, so they are differentiable: the gradie
 it was picked from. Where PyTorch leaves open which of several equal elements an index names (topk, kthvalue,
 median, mode), it is the one the stable order gives.
 """
+import math
 import numbers
 from typing import NamedTuple
 
@@ -203,7 +204,7 @@ def _runs(xp, sorted_rows):
 def _runs_from_starts(xp, starts_run):
     """Runs from the bool array that marks where each begins; only the element that begins a run adds its
     position into the run's entry of `starts`."""
-    size = int(np.prod(starts_run.shape, dtype=np.int64))
+    size = math.prod(starts_run.shape)
     starts_run = xp.reshape(starts_run, (size,))
     run = xp.sub(xp.cumsum(starts_run, 0), 1)
     positions = xp.arange(size, "int64")
@@ -244,7 +245,7 @@ def _unique(input, return_inverse, return_counts, dim, op, sort):
         axis = normalize_dim(dim, input.ndim)
         moved = (axis,) + tuple(a for a in range(input.ndim) if a != axis)
         permuted = xp.permute(input._data, moved)
-        n, m = input.shape[axis], int(np.prod(permuted.shape[1:], dtype=np.int64))
+        n, m = input.shape[axis], math.prod(permuted.shape[1:])
         if n and not m:
             raise ValueError(f"{op}: dim={dim} leaves the other dims of shape {tuple(input.shape)} empty: there are "
                              "no slices to compare (a 0-sized dim can only be the one named)")
@@ -316,7 +317,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if dtype == bool_:
         raise TypeError(f"{op}: bool sequences and values are not supported, as in PyTorch: cast with .int() first")
     xp, n = sequence.xp, sequence.shape[-1]
-    rows = xp.reshape(cast(sequence, dtype)._data, (int(np.prod(sequence.shape[:-1], dtype=np.int64)), n))
+    rows = xp.reshape(cast(sequence, dtype)._data, (math.prod(sequence.shape[:-1]), n))
     values = xp.reshape(cast(input, dtype)._data,
                         (1, input.numel()) if sequence.ndim == 1 else (rows.shape[0], input.shape[-1]))
     out = xp.reshape(xp.searchsorted(rows, values, right), input.shape)
