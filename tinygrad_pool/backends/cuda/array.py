@@ -14,7 +14,6 @@ that finds the GPU full frees them and tries once more. Under numba's simulator 
 no device memory to keep: arrays are plain numba ones.
 """
 import math
-import sys
 import weakref
 from collections import defaultdict
 
@@ -27,10 +26,7 @@ MAX_DIMS = 8
 # The simulator runs each GPU thread as a Python thread: smaller blocks keep tests fast.
 THREADS = 32 if config.ENABLE_CUDASIM else 256
 if config.ENABLE_CUDASIM:
-    # The simulator's block manager busy-polls its Python threads, so each time it takes the GIL it keeps it for a
-    # whole switch interval (5 ms by default) and every thread waits that long to run. The interval is process-wide;
-    # 50 us runs simulated kernels about 10x faster (a cold tests/test_normalization.py -m cuda: 710 s to 64 s).
-    sys.setswitchinterval(5e-5)
+    from . import simulator  # noqa: F401  (sets the simulator up: see its docstring)
 # Small tensors make small grids by design; numba would warn on each such launch (and pay for the warning).
 config.CUDA_LOW_OCCUPANCY_WARNINGS = 0
 
