@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS Numba will call)
-from numba import get_num_threads, njit, prange
+from numba import get_num_threads, njit, prange, types
 from threadpoolctl import ThreadpoolController
 
 from .compile import PARALLEL
@@ -41,19 +41,63 @@ def _batched_matmul(a, b, out, threads):
         if low < high:
             np.dot(a[i, low:high], b[i], out[i, low:high])
 
+# numba's own entry to scipy's BLAS gemm (what np.dot calls), by name, so kernels that call it stay cacheable. It takes
+# column-major arguments: kind ("s" or "d"), transa, transb, m, n, k, &alpha, a, lda, b, ldb, &beta, c, ldc.
+_xxgemm = types.ExternalFunction("numba_xxgemm", types.intc(
+    types.char, types.char, types.char, types.intp, types.intp, types.intp, types.voidptr, types.voidptr, types.intp,
+    types.voidptr, types.intp, types.voidptr, types.voidptr, types.intp))
+NO_TRANSPOSE, TRANSPOSE, SINGLE, DOUBLE = ord("N"), ord("T"), ord("s"), ord("d")
+
+@njit(cache=True)
+def _column_major_operand(x, rows, cols):
+    """(transpose flag, leading dimension) with which a column-major BLAS reads x.T from x's memory, x (rows, cols)
+    row-major: as it lies when x is stored by rows, transposed when x is stored by columns (a transposed view). A
+    single row or column may have any stride."""
+    item = x.itemsize
+    if x.strides[1] == item or cols == 1:
+        return NO_TRANSPOSE, max(x.strides[0] // item, cols, 1)
+    return TRANSPOSE, max(x.strides[1] // item, rows, 1)
+
+@njit(cache=True)
+def gemm(a, b, out, accumulate):
+    """out = a @ b, or out += a @ b when `accumulate`, by one BLAS call (single-threaded, see above). float32 or
+    float64 matrices of one dtype, each with its rows or its columns contiguous, at any row stride: a block of
+    columns of a larger matrix, or a transposed view, is read and written where it lies."""
+    m, k = a.shape
+    n = b.shape[1]
+    transpose_a, lda = _column_major_operand(a, m, k)
+    transpose_b, ldb = _column_major_operand(b, k, n)
+    scalars = np.empty(2, out.dtype)   # alpha, beta
+    scalars[0], scalars[1] = 1, 1 if accumulate else 0
+    # Row-major out = a @ b is column-major out.T = b.T @ a.T: the operands swap places.
+    status = _xxgemm(SINGLE if out.itemsize == 4 else DOUBLE, transpose_b, transpose_a, n, m, k, scalars[0:].ctypes,
+                     b.ctypes, ldb, a.ctypes, lda, scalars[1:].ctypes, out.ctypes,
+                     max(out.strides[0] // out.itemsize, n, 1))
+    if status != 0:
+        raise RuntimeError("scipy's BLAS gemm could not be called")
+
 @njit(parallel=PARALLEL, cache=True)
-def _row_split_matmul(a, b, out, threads):
-    """out = a @ b for a 2-d `a` stored by rows; `b` may be a transposed view (BLAS reads it as it lies)."""
-    m = a.shape[0]
-    rows = -(-m // threads)
+def _split_matmul(a, b, out, threads):
+    """out = a @ b, one BLAS call per thread on a block of out's rows or columns. Each call packs its own copy of
+    the operand it shares with the others, so the blocks cut the larger one: rows of `a` when a has at least as
+    many rows as b has columns, else columns of `b` (a linear layer's (64, 9216) @ (9216, 128), say, and its
+    gradients). Either operand may be a transposed view."""
+    m, n = out.shape
+    by_rows = m >= n
+    extent = m if by_rows else n
+    step = -(-extent // threads)
     for block in prange(threads):
-        low, high = block * rows, min(m, (block + 1) * rows)
+        low, high = block * step, min(extent, (block + 1) * step)
         if low < high:
-            np.dot(a[low:high], b, out[low:high])
+            if by_rows:
+                gemm(a[low:high], b, out[low:high], False)
+            else:
+                gemm(a, b[:, low:high], out[:, low:high], False)
 
 def matmul(a, b):
-    """(..., m, k) @ (..., k, n) with broadcast batch dims. In a plain 2-d product the right operand may be a
-    transposed view (a linear layer multiplies by weight.T): BLAS reads it as it lies, without a copy."""
+    """(..., m, k) @ (..., k, n) with broadcast batch dims. In a plain 2-d product either operand may be a
+    transposed view (a linear layer multiplies by weight.T, its gradient by grad.T): BLAS reads it as it lies,
+    without a copy."""
     keep_freed_memory()
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
@@ -62,8 +106,8 @@ def matmul(a, b):
     threads = get_num_threads()
     if not batch:
         out = np.empty((m, n), dtype=a.dtype)
-        b = b if b.flags.c_contiguous or b.flags.f_contiguous else np.ascontiguousarray(b)
-        _row_split_matmul(np.ascontiguousarray(a), b, out, min(threads, m))
+        a, b = (x if x.flags.c_contiguous or x.flags.f_contiguous else np.ascontiguousarray(x) for x in (a, b))
+        _split_matmul(a, b, out, min(threads, max(m, n)))
         return out
     a3 = np.ascontiguousarray(np.broadcast_to(a, batch + (m, k))).reshape(-1, m, k)
     b3 = np.ascontiguousarray(np.broadcast_to(b, batch + (k, n))).reshape(-1, k, n)

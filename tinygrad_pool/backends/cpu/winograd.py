@@ -33,6 +33,7 @@ algorithm, is relative to the magnitudes of its tile's inputs and of the whole f
 import numpy as np
 from numba import njit
 
+from .blas import gemm
 from .workers import run_workers, worker_count
 
 @njit(cache=True)
@@ -273,7 +274,6 @@ def _winograd_backward(worker, workers, x, u, grad_out, pad_h, pad_w, s_parts, g
     grad_padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
     g = np.zeros((2 * tiles_h, 2 * tiles_w, out_channels), x.dtype)
     v, gy = _block_arrays(block_rows * tiles_w, channels, out_channels, x.dtype)
-    product = np.empty((out_channels, channels), x.dtype)
     finite[worker] = True
     if need_weight:
         s = s_parts[worker]
@@ -292,8 +292,7 @@ def _winograd_backward(worker, workers, x, u, grad_out, pad_h, pad_w, s_parts, g
             _gradient_transform(g, first_row, rows, tiles_w, gy)
             for k in range(16):
                 if need_weight:
-                    np.dot(gy[k, :tiles].T, v[k, :tiles], product)
-                    s[k] += product
+                    gemm(gy[k, :tiles].T, v[k, :tiles], s[k], True)
                 if need_input:   # dV[k] takes V[k]'s place, which the weight gradient has just used
                     np.dot(gy[k, :tiles], u[k], v[k, :tiles])
             if need_input:
