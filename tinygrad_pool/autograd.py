@@ -14,6 +14,8 @@ import functools
 import threading
 import weakref
 
+from . import tensor as tensor_module   # tensor.py imports this module first: its names are looked up at call time
+from .arguments import check_bool
 from .backends import MissingKernel
 
 _state = threading.local()
@@ -53,7 +55,6 @@ class set_grad_enabled:
     """Grad mode on or off at once (`set_grad_enabled(False)` as a statement); as a context manager it puts back
     the mode it found when it was made, and as a decorator it runs the function in that mode."""
     def __init__(self, mode):
-        from .arguments import check_bool
         self.mode = check_bool(mode, "mode", "set_grad_enabled")
         self.previous = is_grad_enabled()
         _state.grad_enabled = self.mode
@@ -89,7 +90,6 @@ class inference_mode(contextlib.ContextDecorator):
         return super().__new__(cls)
 
     def __init__(self, mode=True):
-        from .arguments import check_bool
         self.mode = check_bool(mode, "mode", "inference_mode")
 
     def __enter__(self):
@@ -153,7 +153,7 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .tensor import Tensor, common_device
+        Tensor, common_device = tensor_module.Tensor, tensor_module.common_device
         device = common_device(args)
         fn = cls(Tensor.backend(device), args)
         raw = [a._data if isinstance(a, Tensor) else a for a in args]
@@ -174,7 +174,7 @@ class Function:
 
     def _watch(self, raw, out):
         """Remember the versions of the storages the backward will read (nothing while no in-place op ran)."""
-        from .tensor import Tensor
+        Tensor = tensor_module.Tensor
         arrays = [r for a, r in zip(self.parents, raw) if isinstance(a, Tensor)] if self.keeps_inputs else []
         if self.keeps_output:
             arrays.append(out)
@@ -255,7 +255,7 @@ def _walk(root, gradient, retain_graph, wanted=None):
     With `wanted` (autograd.grad's: a dict whose keys are the ids of the nodes asked about), the gradient that
     reaches each of those nodes is stored in the dict instead, no `.grad` changes, and only the Functions on a
     path to one of them run their backward."""
-    from .tensor import Tensor
+    Tensor = tensor_module.Tensor
     start = root._ctx if root._ctx is not None else root
     order = _topological_order(start)
     useful = _leading_to(order, wanted) if wanted is not None else None
@@ -352,8 +352,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     the outputs do not depend on is an error unless allow_unused (then its gradient is None, or zeros with
     materialize_grads). The graph is freed afterwards unless retain_graph. only_inputs is accepted and ignored,
     as in PyTorch."""
-    from .arguments import check_bool
-    from .tensor import Tensor
+    Tensor = tensor_module.Tensor
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if create_graph:
@@ -395,7 +394,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def _output_gradients(outputs, grad_outputs):
     """One weight Tensor per output: grad_outputs' entry (None: ones, allowed for one-element outputs only)."""
-    from .tensor import Tensor
+    Tensor = tensor_module.Tensor
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     grad_outputs = list(grad_outputs)
@@ -448,7 +447,7 @@ class CustomNode(Function):
         return self.definition.__name__
 
     def backward(self, g):
-        from .tensor import Tensor
+        Tensor = tensor_module.Tensor
         first = Tensor._wrap(g, self.outputs[0].device)
         others = [Tensor._wrap(self.xp.zeros(t.shape, t.dtype), t.device) if self.ctx.materialize_grads else None
                   for t in self.outputs[1:]]
@@ -465,7 +464,7 @@ def _apply_custom(cls, *args, **kwargs):
     """apply() of a PyTorch-style Function: forward runs on the Tensors under no_grad; when an input requires grad
     the output joins the tape through a CustomNode. Of several outputs only the first may be differentiable (mark
     the others with ctx.mark_non_differentiable)."""
-    from .tensor import Tensor, common_device
+    Tensor, common_device = tensor_module.Tensor, tensor_module.common_device
     ctx = FunctionCtx(args)
     with no_grad():
         out = cls.forward(ctx, *args, **kwargs)
