@@ -171,8 +171,13 @@ def test_max_along_a_dim_and_argmax_pick_the_first_nan_or_extreme(data, dtype):
 @given(data=values(), dtype=dtypes)
 @examples(30)
 def test_mean_and_clamp_of_special_values_match_pytorch(data, dtype):
-    for ours_op, torch_op in ((lambda x: x.mean(), lambda x: x.mean()),
-                              (lambda x: x.clamp(-1.0, 2.0), lambda x: x.clamp(-1.0, 2.0))):
+    """The mean is compared where every summation order gives one result: when the finite entries can overflow
+    the dtype, [3e38, -inf, 3e38] in float32 say, the result depends on which pair is added first (PyTorch's
+    vectorised sum adds 3e38 + 3e38 = inf, then meets -inf: NaN; numpy's order gives -inf)."""
+    x = np.asarray(data, dtype)
+    order_free = np.abs(x[np.isfinite(x)].astype(np.float64)).sum() <= np.finfo(dtype).max
+    ops = [(lambda x: x.mean(), lambda x: x.mean())] if order_free else []
+    for ours_op, torch_op in ops + [(lambda x: x.clamp(-1.0, 2.0), lambda x: x.clamp(-1.0, 2.0))]:
         ours = value_and_grad(ours_op, data, dtype)
         theirs = torch_value_and_grad(torch_op, data, dtype)
         assert_same(ours[0], theirs[0], dtype, "value")
