@@ -1,6 +1,7 @@
 """Movement: reshape, permute, expand, indexing, padding, concatenation, diagonals and triangles, splitting,
 stacking and broadcasting. Views on the CPU, copies on CUDA."""
 import builtins
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -356,13 +357,21 @@ class PadCopy(Function):
     def backward(self, g):
         return self.xp.pad_copy_backward(g, self.sources, self.shape), None
 
+@functools.lru_cache(maxsize=256)
+def _copy_sources(spatial, pairs, mode):
+    """The CopySources of padding the dims `spatial` by `pairs` as `mode` says. One per geometry: a network pads
+    the same shapes every step, and a backend then makes its device copies of the tables once."""
+    tables = [np.zeros(1, np.int64)] * (3 - len(pairs)) + [
+        _source_index(length, left, right, mode).astype(np.int64) for length, (left, right) in zip(spatial, pairs)]
+    for table in tables:
+        table.flags.writeable = False   # shared by every call with this geometry
+    return CopySources(*tables, width_left=pairs[-1][0])
+
 def pad_mode(input, pairs, mode):
     """Pad the last len(pairs) dims by (left, right) each, copying input values as `mode` says."""
     dims = len(pairs)
     spatial = input.shape[input.ndim - dims:]
-    tables = [np.zeros(1, np.int64)] * (3 - dims) + [
-        _source_index(length, left, right, mode).astype(np.int64) for length, (left, right) in zip(spatial, pairs)]
-    sources = CopySources(*tables, width_left=pairs[-1][0])
+    sources = _copy_sources(tuple(spatial), tuple((int(left), int(right)) for left, right in pairs), mode)
     leading = input.shape[:input.ndim - dims]
     planes = input.reshape((math.prod(leading),) + (1,) * (3 - dims) + spatial)
     out = PadCopy.apply(planes, sources)
