@@ -43,6 +43,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+from .blas import gemm
 from .compile import PARALLEL, split_index
 from .direct import conv3x3_direct, conv3x3_direct_backward
 from .memory import keep_freed_memory
@@ -265,7 +266,6 @@ def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, 
     rows, per_group = w.shape[1], out_channels // groups
     cols, g_rows, samples = _worker_buffers(x, groups * rows, out_channels, chunk, workers, span, stride, wide,
                                             padded)
-    partial = np.empty((workers, rows, per_group), x.dtype)
     for worker in prange(workers):
         for start in range(worker * chunk, n_samples, workers * chunk):
             stop = min(start + chunk, n_samples)
@@ -277,9 +277,8 @@ def _conv_backward(x, w, grad_out, groups, chunk, workers, kernel, stride, pad, 
                 _columns(x[start:stop], kernel, stride, pad, dilation, out_shape, wide, padded, span,
                          samples[worker], part_cols, False)
                 for g in range(groups):
-                    np.dot(part_cols[g * rows:(g + 1) * rows], part_g[g * per_group:(g + 1) * per_group].T,
-                           partial[worker])
-                    grad_w_t[worker, g] += partial[worker]
+                    gemm(part_cols[g * rows:(g + 1) * rows], part_g[g * per_group:(g + 1) * per_group].T,
+                         grad_w_t[worker, g], True)
             if grad_x.size:
                 for g in range(groups):
                     np.dot(w[g * per_group:(g + 1) * per_group].T, part_g[g * per_group:(g + 1) * per_group],
