@@ -59,7 +59,8 @@ def test_threaded_matmul_matches_the_definition_cut_by_rows_or_columns(data):
     a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
     a_laid, b_laid = (_laid_out(x, data.draw(st.sampled_from(["rows", "columns"])), 0) for x in (a, b))
     out = np.full((m, n), np.nan, dtype)
-    blas._split_matmul(a_laid, b_laid, out, data.draw(st.integers(1, 4)))
+    (a_stored, transpose_a), (b_stored, transpose_b) = blas._stored(a_laid), blas._stored(b_laid)
+    blas._split_matmul(a_stored, b_stored, transpose_a, transpose_b, out, data.draw(st.integers(1, 4)))
     np.testing.assert_allclose(out, product_reference(a, b), **_tolerance(dtype, k))
 
 @pytest.mark.parametrize("shape", [(64, 300, 128), (128, 64, 900), (3, 1000, 5)])

@@ -77,11 +77,14 @@ def gemm(a, b, out, accumulate):
         raise RuntimeError("scipy's BLAS gemm could not be called")
 
 @njit(parallel=PARALLEL, cache=True)
-def _split_matmul(a, b, out, threads):
+def _split_matmul(a_stored, b_stored, transpose_a, transpose_b, out, threads):
     """out = a @ b, one BLAS call per thread on a block of out's rows or columns. Each call packs its own copy of
     the operand it shares with the others, so the blocks cut the larger one: rows of `a` when a has at least as
     many rows as b has columns, else columns of `b` (a linear layer's (64, 9216) @ (9216, 128), say, and its
-    gradients). Either operand may be a transposed view."""
+    gradients). An operand comes C-contiguous, as itself or (transpose_*) as its transpose: one compiled version
+    serves every layout."""
+    a = a_stored.T if transpose_a else a_stored[:, :]
+    b = b_stored.T if transpose_b else b_stored[:, :]
     m, n = out.shape
     by_rows = m >= n
     extent = m if by_rows else n
@@ -93,6 +96,12 @@ def _split_matmul(a, b, out, threads):
                 gemm(a[low:high], b, out[low:high], False)
             else:
                 gemm(a, b[:, low:high], out[:, low:high], False)
+
+def _stored(x):
+    """(a C-contiguous array, whether it holds x transposed): a transposed view's own storage, without a copy."""
+    if not x.flags.c_contiguous and x.flags.f_contiguous:
+        return x.T, True
+    return np.ascontiguousarray(x), False
 
 def matmul(a, b):
     """(..., m, k) @ (..., k, n) with broadcast batch dims. In a plain 2-d product either operand may be a
@@ -106,8 +115,8 @@ def matmul(a, b):
     threads = get_num_threads()
     if not batch:
         out = np.empty((m, n), dtype=a.dtype)
-        a, b = (x if x.flags.c_contiguous or x.flags.f_contiguous else np.ascontiguousarray(x) for x in (a, b))
-        _split_matmul(a, b, out, min(threads, max(m, n)))
+        (a_stored, transpose_a), (b_stored, transpose_b) = _stored(a), _stored(b)
+        _split_matmul(a_stored, b_stored, transpose_a, transpose_b, out, min(threads, max(m, n)))
         return out
     a3 = np.ascontiguousarray(np.broadcast_to(a, batch + (m, k))).reshape(-1, m, k)
     b3 = np.ascontiguousarray(np.broadcast_to(b, batch + (k, n))).reshape(-1, k, n)
