@@ -38,6 +38,7 @@ of the additions, as in any floating-point sum. The checks read the weights or a
 in cache: they cost nothing measurable.
 """
 import functools
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -505,12 +506,31 @@ def conv_forward(x, w, bias, geometry, groups):
                        layout.kernel, layout.stride, layout.pad, layout.dilation, out)
     return out
 
+@njit(parallel=PARALLEL, cache=True, fastmath={"reassoc"})   # reassoc: the sums vectorise
+def _channel_sums(g, out):
+    """out[c] = the float64 sum of g[:, c] (g: (N, C, S)) from +0.0, one channel per task."""
+    for c in prange(g.shape[1]):
+        total = 0.0
+        for n in range(g.shape[0]):
+            plane = g[n, c]
+            for s in range(plane.size):
+                total += plane[s]
+        out[c] = total
+
+def _bias_gradient(grad_out):
+    """The bias's gradient, grad_out (N, C_out, OD, OH, OW) summed over all but C_out: on every thread, where
+    numpy's sum over those axes runs on one."""
+    g = np.ascontiguousarray(grad_out).reshape(grad_out.shape[:2] + (math.prod(grad_out.shape[2:]),))
+    sums = np.empty(grad_out.shape[1])
+    _channel_sums(g, sums)
+    return sums.astype(grad_out.dtype)
+
 def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, need_bias):
     """(grad_x, grad_w, grad_bias) of conv_forward; None for a gradient that is not needed. A 3x3 convolution
     that the Winograd or direct kernels serve gets both gradients from them. As in the forward, gradient values
     that a fast path may have left wrong come from the definition. Only the weight gradient reads x's values, so
     a transposed convolution passes a broadcast zero of x's shape, which no path copies."""
-    grad_bias = grad_out.sum(axis=(0, 2, 3, 4)) if need_bias else None
+    grad_bias = _bias_gradient(grad_out) if need_bias else None
     if x.size == 0 or grad_out.size == 0:   # no sample or no input channel: the sums have no terms
         return (np.zeros_like(x) if need_input else None), (np.zeros_like(w) if need_weight else None), grad_bias
     if not (need_input or need_weight):
