@@ -380,3 +380,26 @@ def test_pytorch_agrees_forward_and_backward():
     reference.sum().backward()
     for leaf, their in zip(leaves, theirs):
         np.testing.assert_allclose(leaf.grad.numpy(), their.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+def bias_gradient_reference(grad_out):
+    """Each channel's sum of grad_out over samples and positions, from +0.0, in float64."""
+    sums = np.zeros(grad_out.shape[1])
+    for n, c in itertools.product(range(grad_out.shape[0]), range(grad_out.shape[1])):
+        for value in grad_out[n, c].ravel():
+            sums[c] += float(value)
+    return sums.astype(grad_out.dtype)
+
+@examples(60)
+@given(shape=st.tuples(st.integers(0, 3), st.integers(0, 4), st.just(1), st.integers(0, 5), st.integers(0, 5)),
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2 ** 32 - 1),
+       special=st.sampled_from([None, np.inf, -np.inf, np.nan, -0.0]))
+def test_the_cpu_bias_gradient_sums_each_channel_as_the_reference(shape, dtype, seed, special):
+    from tinygrad_pool.backends.cpu.conv import _bias_gradient
+    rng = np.random.default_rng(seed)
+    grad_out = rng.standard_normal(shape).astype(dtype)
+    if special is not None and grad_out.size:
+        grad_out.ravel()[rng.integers(grad_out.size)] = special
+    ours, expected = _bias_gradient(grad_out), bias_gradient_reference(grad_out)
+    assert ours.dtype == dtype and ours.shape == (shape[1],)
+    np.testing.assert_allclose(ours, expected, rtol=1e-6 if dtype == np.float32 else 1e-12, atol=1e-6)
+    assert (np.signbit(ours) == np.signbit(expected))[ours == 0].all()
