@@ -40,8 +40,7 @@ def matmul(input, other):
     if a.shape[-1] != b.shape[-2]:
         raise ValueError(f"matmul shape mismatch: {input.shape} @ {other.shape} ({a.shape[-1]} != {b.shape[-2]})")
     try:
-        if a.ndim > 2 or b.ndim > 2:
-            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        broadcast_shape(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise ValueError(f"matmul batch dims do not broadcast: {input.shape} @ {other.shape}") from None
     out = MatMul.apply(a, b)

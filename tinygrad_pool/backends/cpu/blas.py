@@ -108,7 +108,7 @@ def matmul(a, b):
     transposed view (a linear layer multiplies by weight.T, its gradient by grad.T): BLAS reads it as it lies,
     without a copy."""
     keep_freed_memory()
-    batch = () if a.ndim == b.ndim == 2 else np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    batch = a.shape[:-2] if a.shape[:-2] == b.shape[:-2] else np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
     if a.dtype.kind != "f" or 0 in (m, k, n) + batch:
         return np.matmul(a, b)   # integers and empty products: nothing for BLAS to do
