@@ -167,6 +167,26 @@ def test_3x3_convolutions_match_the_naive_loops(path, data):
     np.testing.assert_allclose(np.sum(naive_conv(x, probe_w, None, (1, 1), pads, (1, 1), 1) * g),
                                np.sum(probe_w * wt.grad.numpy()), rtol=1e-10)
 
+@pytest.mark.parametrize("block_elements", [1, 1 << 17, 1 << 19], ids=["one-tile-row", "avx512", "avx2"])
+def test_winograd_blocks_of_any_size_give_the_same_values(monkeypatch, block_elements):
+    """Each kind of CPU goes through a sample in blocks of its own size (`machine.py`); one tile row per block,
+    the blocks of either kind, or a whole sample in one: the values are those of the naive loops."""
+    from tinygrad_pool.backends.cpu import winograd
+    monkeypatch.setattr(winograd, "BLOCK_ELEMENTS", block_elements)
+    rng = np.random.default_rng(2)
+    x, w, b = rng.standard_normal((3, 5, 11, 9)), rng.standard_normal((4, 5, 3, 3)), rng.standard_normal(4)
+    g = rng.standard_normal((3, 4, 11, 9))
+    xt, wt = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+    out = F.conv2d(xt, wt, Tensor(b), padding=1)
+    out.backward(Tensor(g))
+    np.testing.assert_allclose(out.numpy(), naive_conv(x, w, b, (1, 1), [(1, 1)] * 2, (1, 1), 1), rtol=1e-10,
+                               atol=1e-10)
+    probe_x, probe_w = rng.standard_normal(x.shape), rng.standard_normal(w.shape)
+    np.testing.assert_allclose(np.sum(naive_conv(probe_x, w, None, (1, 1), [(1, 1)] * 2, (1, 1), 1) * g),
+                               np.sum(probe_x * xt.grad.numpy()), rtol=1e-10)
+    np.testing.assert_allclose(np.sum(naive_conv(x, probe_w, None, (1, 1), [(1, 1)] * 2, (1, 1), 1) * g),
+                               np.sum(probe_w * wt.grad.numpy()), rtol=1e-10)
+
 @pytest.mark.parametrize("x_shape,w_shape", [((2, 4, 5, 4), (4, 4, 3, 3)), ((2, 1, 5, 4), (3, 1, 3, 3))],
                          ids=["winograd", "direct"])
 def test_3x3_gradients_match_finite_differences(x_shape, w_shape):

@@ -14,8 +14,8 @@ Inside, samples are channel-last: each worker copies its sample into a zero-padd
 hold one row of channels per tile. A transform then combines whole rows of channels, contiguous runs that the
 compiler vectorises (tiles overlap and step by two, so runs along a channel plane are short and strided), and the
 products come out in the orientation BLAS runs fastest for these thin shapes. One worker per core takes every
-workers-th sample and goes through blocks of tile rows (`BLOCK_ELEMENTS`): transform into V, multiply, transform
-M back into output rows (dropping the outputs past an odd edge), and store those channel-first.
+workers-th sample and goes through blocks of tile rows (`BLOCK_ELEMENTS`, per kind of CPU): transform into V,
+multiply, transform M back into output rows (dropping the outputs past an odd edge), and store those channel-first.
 
 The backward pass runs the same products backwards, transforming each block of grad_out once for both gradients,
 dM[k] = (A dY A^T)[k]. Y is linear in U, so dL/dU[k] = sum over tiles of dM[k]^T V[k]: 16 products
@@ -34,6 +34,7 @@ import numpy as np
 from numba import njit
 
 from .blas import gemm
+from .machine import tuned
 from .workers import run_workers, worker_count
 
 @njit(cache=True)
@@ -166,11 +167,15 @@ def _skewed_rows(tiles, channels, out_channels, itemsize):
             break
     return best
 
-BLOCK_ELEMENTS = 1 << 19   # entries of v and m per block: 2 MiB of float32, within this CPU's L3 cache
+# Entries of v and m per block, measured best per kind of CPU (`machine.py`) on the (32, 64, 56, 56) x 64 pad 1 row
+# of benchmarks/conv.py. The 2-core EPYC: 2^19, 2 MiB of float32 in its fast L3. The 2-core Xeon, whose L3 is
+# slow: 2^17, a quarter of its 2 MiB L2 (forward and backward 29 and 60 ms at 2^19, 22 and 44 ms at 2^17, 21 and
+# 47-49 ms at 2^16).
+BLOCK_ELEMENTS = tuned("winograd_block_elements")
 
-@njit(cache=True)
-def _block_rows(channels, out_channels, tiles_h, tiles_w):
+def _block_rows(channels, out_channels, out_h, out_w):
     """Tile rows per block: as many as keep a block's transformed input and products within BLOCK_ELEMENTS."""
+    tiles_h, tiles_w = (out_h + 1) // 2, (out_w + 1) // 2
     return max(1, min(tiles_h, BLOCK_ELEMENTS // (16 * (channels + out_channels) * tiles_w)))
 
 @njit(cache=True)
@@ -181,14 +186,13 @@ def _block_arrays(tiles, channels, out_channels, dtype):
     return np.empty((16, rows, channels), dtype), np.empty((16, rows, out_channels), dtype)
 
 @njit(cache=True)
-def _winograd_conv(worker, workers, x, ut, bias, pad_h, pad_w, out, finite):
+def _winograd_conv(worker, workers, x, ut, bias, pad_h, pad_w, block_rows, out, finite):
     """out (N, C_out, OH, OW) = the 3x3 stride-1 convolution of x (N, C, H, W) padded by (pad_h, pad_w), for
     ut[k] = U[k]^T (C, C_out); finite[worker] = whether all that worker wrote is finite. One worker per core takes
-    every workers-th sample; blocks of tile rows keep their v and m in its cache."""
+    every workers-th sample; blocks of `block_rows` tile rows keep their v and m in its cache."""
     n_samples, channels = x.shape[0], x.shape[1]
     out_channels, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
     tiles_h, tiles_w = (out_h + 1) // 2, (out_w + 1) // 2
-    block_rows = _block_rows(channels, out_channels, tiles_h, tiles_w)
     padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
     v, m = _block_arrays(block_rows * tiles_w, channels, out_channels, x.dtype)
     z = np.empty((4, block_rows * tiles_w, out_channels), x.dtype)
@@ -259,7 +263,7 @@ def _input_transform_adjoint(dv, tiles_h, tiles_w, grad_padded):
                     r3[c] -= e3[c]
 
 @njit(cache=True)
-def _winograd_backward(worker, workers, x, u, grad_out, pad_h, pad_w, s_parts, grad_x, finite):
+def _winograd_backward(worker, workers, x, u, grad_out, pad_h, pad_w, block_rows, s_parts, grad_x, finite):
     """Both gradients in one pass over the batch, sharing each block's gradient transform dM[k] = (A dY A^T)[k]:
     s_parts[worker, k] (C_out, C) = sum over that worker's samples and tiles of dM[k]^T V[k], the gradient of the
     transformed filters U[k]; and grad_x (N, C, H, W) from dV[k] = dM[k] U[k] through the adjoint of the input
@@ -269,7 +273,6 @@ def _winograd_backward(worker, workers, x, u, grad_out, pad_h, pad_w, s_parts, g
     out_channels, out_h, out_w = grad_out.shape[1], grad_out.shape[2], grad_out.shape[3]
     need_weight, need_input = s_parts.shape[0] > 0, grad_x.shape[0] > 0
     tiles_h, tiles_w = (out_h + 1) // 2, (out_w + 1) // 2
-    block_rows = _block_rows(channels, out_channels, tiles_h, tiles_w)
     padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
     grad_padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
     g = np.zeros((2 * tiles_h, 2 * tiles_w, out_channels), x.dtype)
@@ -326,7 +329,8 @@ def conv3x3_backward(x, w, grad_out, pad, need_input, need_weight):
     x = np.ascontiguousarray(x) if need_weight else grad_x   # only the weight gradient reads x's values
     finite = np.ones(workers, np.bool_)
     if x.shape[0] and (need_input or need_weight):
-        run_workers(_winograd_backward, workers, x, u, grad_out, pad[0], pad[1], s_parts, grad_x, finite)
+        block_rows = _block_rows(x.shape[1], grad_out.shape[1], grad_out.shape[2], grad_out.shape[3])
+        run_workers(_winograd_backward, workers, x, u, grad_out, pad[0], pad[1], block_rows, s_parts, grad_x, finite)
     grad_w = _filter_transform_adjoint(s_parts.sum(axis=0)) if need_weight else None
     return (grad_x if need_input else None), bool(finite.all()), grad_w
 
@@ -341,6 +345,7 @@ def conv3x3(x, w, bias, pad, out_shape):
     workers = worker_count(x.shape[0])
     finite = np.ones(workers, np.bool_)
     if out.size:
-        run_workers(_winograd_conv, workers, x, np.ascontiguousarray(u.transpose(0, 2, 1)), bias, pad[0], pad[1], out,
-                    finite)
+        block_rows = _block_rows(x.shape[1], w.shape[0], out.shape[2], out.shape[3])
+        run_workers(_winograd_conv, workers, x, np.ascontiguousarray(u.transpose(0, 2, 1)), bias, pad[0], pad[1],
+                    block_rows, out, finite)
     return out, bool(finite.all())
