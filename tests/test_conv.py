@@ -3,6 +3,7 @@ padding with infinite values, padding modes, modules, CUDA agreement and PyTorch
 on every kernel path: test_conv_special_values.py."""
 import itertools
 import math
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -133,15 +134,29 @@ def test_the_definitions_loops_match_finite_differences(monkeypatch, name, fn, x
     inputs = [Tensor(rng.standard_normal(s), dtype=tp.float64, requires_grad=True) for s in (xs, ws, bs)]
     assert gradcheck(fn, inputs)
 
-@pytest.mark.parametrize("path", ["winograd", "direct"])
+# WINOGRAD4_MAX_CHANNELS that sends the 3x3 convolutions with Winograd's kernels to F(2x2, 3x3) or F(4x4, 3x3),
+# whichever this CPU would choose
+TILE_LIMIT = {"winograd": 0, "winograd4": 1 << 30}
+
+def winograd_tile(path):
+    """A context in which 3x3 convolutions take `path`'s tile; for other paths, one that changes nothing."""
+    from tinygrad_pool.backends.cpu import conv as cpu_conv
+    return mock.patch.object(cpu_conv, "WINOGRAD4_MAX_CHANNELS",
+                             TILE_LIMIT.get(path, cpu_conv.WINOGRAD4_MAX_CHANNELS))
+
+@pytest.mark.parametrize("path", ["winograd", "winograd4", "direct"])
 @examples(30)
 @given(data=st.data())
 def test_3x3_convolutions_match_the_naive_loops(path, data):
-    """2-d 3x3 stride-1 convolutions take the CPU's Winograd kernels with at least 4 channels in and out, and the
-    direct ones with fewer: odd and even sizes, every padding they serve, bias or none, float64 and float32; and
-    their input and weight gradients."""
+    """2-d 3x3 stride-1 convolutions take the CPU's Winograd kernels (either tile) with at least 4 channels in and
+    out, and the direct ones with fewer: odd and even sizes, every padding they serve, bias or none, float64 and
+    float32; and their input and weight gradients."""
+    with winograd_tile(path):
+        check_3x3_convolution(path, data)
+
+def check_3x3_convolution(path, data):
     rng = np.random.default_rng(data.draw(st.integers(0, 100)))
-    if path == "winograd":
+    if path != "direct":
         c_in, c_out = data.draw(st.integers(4, 6)), data.draw(st.integers(4, 6))
     else:
         c_in, c_out = data.draw(st.sampled_from([(1, 1), (1, 5), (3, 4), (2, 2), (5, 3)]))
@@ -167,12 +182,14 @@ def test_3x3_convolutions_match_the_naive_loops(path, data):
     np.testing.assert_allclose(np.sum(naive_conv(x, probe_w, None, (1, 1), pads, (1, 1), 1) * g),
                                np.sum(probe_w * wt.grad.numpy()), rtol=1e-10)
 
+@pytest.mark.parametrize("path", ["winograd", "winograd4"])
 @pytest.mark.parametrize("block_elements", [1, 1 << 17, 1 << 19], ids=["one-tile-row", "avx512", "avx2"])
-def test_winograd_blocks_of_any_size_give_the_same_values(monkeypatch, block_elements):
+def test_winograd_blocks_of_any_size_give_the_same_values(monkeypatch, path, block_elements):
     """Each kind of CPU goes through a sample in blocks of its own size (`machine.py`); one tile row per block,
     the blocks of either kind, or a whole sample in one: the values are those of the naive loops."""
-    from tinygrad_pool.backends.cpu import winograd
+    from tinygrad_pool.backends.cpu import conv as cpu_conv, winograd
     monkeypatch.setattr(winograd, "BLOCK_ELEMENTS", block_elements)
+    monkeypatch.setattr(cpu_conv, "WINOGRAD4_MAX_CHANNELS", TILE_LIMIT[path])
     rng = np.random.default_rng(2)
     x, w, b = rng.standard_normal((3, 5, 11, 9)), rng.standard_normal((4, 5, 3, 3)), rng.standard_normal(4)
     g = rng.standard_normal((3, 4, 11, 9))
@@ -187,18 +204,23 @@ def test_winograd_blocks_of_any_size_give_the_same_values(monkeypatch, block_ele
     np.testing.assert_allclose(np.sum(naive_conv(x, probe_w, None, (1, 1), [(1, 1)] * 2, (1, 1), 1) * g),
                                np.sum(probe_w * wt.grad.numpy()), rtol=1e-10)
 
-@pytest.mark.parametrize("x_shape,w_shape", [((2, 4, 5, 4), (4, 4, 3, 3)), ((2, 1, 5, 4), (3, 1, 3, 3))],
-                         ids=["winograd", "direct"])
-def test_3x3_gradients_match_finite_differences(x_shape, w_shape):
+THREE_BY_THREE = [("winograd", (2, 4, 5, 4), (4, 4, 3, 3)), ("winograd4", (2, 4, 5, 4), (4, 4, 3, 3)),
+                  ("direct", (2, 1, 5, 4), (3, 1, 3, 3))]
+
+@pytest.mark.parametrize("path,x_shape,w_shape", THREE_BY_THREE, ids=[case[0] for case in THREE_BY_THREE])
+def test_3x3_gradients_match_finite_differences(monkeypatch, path, x_shape, w_shape):
+    from tinygrad_pool.backends.cpu import conv as cpu_conv
+    monkeypatch.setattr(cpu_conv, "WINOGRAD4_MAX_CHANNELS", TILE_LIMIT.get(path, 0))
     rng = np.random.default_rng(0)
     inputs = [Tensor(rng.standard_normal(s), dtype=tp.float64, requires_grad=True)
               for s in (x_shape, w_shape, w_shape[:1])]
     assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=(1, 2)), inputs)
 
-@pytest.mark.parametrize("x_shape,w_shape", [((2, 4, 5, 4), (4, 4, 3, 3)), ((2, 1, 5, 4), (3, 1, 3, 3))],
-                         ids=["winograd", "direct"])
-def test_3x3_backward_computes_each_gradient_alone_as_with_the_other(x_shape, w_shape):
+@pytest.mark.parametrize("path,x_shape,w_shape", THREE_BY_THREE, ids=[case[0] for case in THREE_BY_THREE])
+def test_3x3_backward_computes_each_gradient_alone_as_with_the_other(monkeypatch, path, x_shape, w_shape):
     """A frozen input or frozen weights skip that gradient; the other one comes out the same."""
+    from tinygrad_pool.backends.cpu import conv as cpu_conv
+    monkeypatch.setattr(cpu_conv, "WINOGRAD4_MAX_CHANNELS", TILE_LIMIT.get(path, 0))
     rng = np.random.default_rng(1)
     x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
     g = rng.standard_normal((x_shape[0], w_shape[0]) + x_shape[2:])

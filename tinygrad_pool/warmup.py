@@ -21,13 +21,14 @@ from pathlib import Path
 
 def cache_folder():
     """Where Numba keeps the CPU kernels' machine code."""
-    from .backends.cpu import winograd
-    return Path(winograd._winograd_conv._cache._cache_path)
+    from .backends.cpu import workers
+    return Path(workers._each_worker._cache._cache_path)
 
 def is_cold():
-    """True when the kernels have not been compiled into the cache yet (a first run, or a cleared cache)."""
-    from .backends.cpu import winograd
-    return not Path(winograd._winograd_conv._cache._cache_file._index_path).exists()
+    """True when the kernels have not been compiled into the cache yet (a first run, or a cleared cache): the loop
+    that runs the convolution and max pooling workers has no cached version, whichever Winograd tile the CPU takes."""
+    from .backends.cpu import workers
+    return not Path(workers._each_worker._cache._cache_file._index_path).exists()
 
 def warm(device="cpu"):
     """One float32 training step of a network that touches the examples' kernels, with each optimizer."""

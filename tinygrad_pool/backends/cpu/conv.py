@@ -12,7 +12,8 @@ reuses its own buffers for all of them; its products are single-threaded BLAS ca
 The backward pass rebuilds each chunk's columns instead of saving them, for the same reason.
 
 2-d 3x3 stride-1 convolutions take other kernels, forward and backward: Winograd's F(2x2, 3x3) with at least 4
-channels in and out (`winograd.py`), a direct loop with fewer (`direct.py`, a network's first layer).
+channels in and out (`winograd.py`), or its larger tile F(4x4, 3x3) (`winograd4.py`) where this kind of CPU runs
+that faster (`WINOGRAD4_MAX_CHANNELS`), and a direct loop with fewer (`direct.py`, a network's first layer).
 
 Convolutions use *wide* columns: lay each sample out flat, zero-padded and split into its stride phases (with
 stride s, phase p of a dim holds the padded positions p, p + s, p + 2s, ...), and let output position
@@ -48,7 +49,9 @@ from .blas import gemm
 from .compile import PARALLEL, split_index
 from .direct import conv3x3_direct, conv3x3_direct_backward
 from .memory import keep_freed_memory
-from .winograd import all_finite, conv3x3, conv3x3_backward
+from . import winograd, winograd4
+from .machine import tuned
+from .winograd import all_finite
 from .workers import worker_count
 
 @njit(cache=True)
@@ -459,10 +462,18 @@ def _exact_weight_grad(x, grad_out, groups, kernel, stride, pad, dilation, grad_
 
 # --- choosing the kernels --------------------------------------------------------------------------------------------
 
+# 3x3 convolutions with 4 to this many channels in and out take F(4x4, 3x3), by kind of CPU (`machine.py`). On the
+# 2-core Xeon, against F(2x2, 3x3), forward and backward in ms (float32, best of 7): (32, 64, 56, 56) x 64 pad 1
+# 23.2 / 46.8 -> 20.1 / 36.9, the MNIST CNN's (64, 32, 26, 26) x 64 4.4 / 8.3 -> 3.3 / 5.8; but (32, 128, 28, 28) x
+# 128 18.0 / 35.8 -> 28.4 / 53.7 and (32, 256, 14, 14) x 256 19.9 / 43.7 -> 75.3 / 122.8. The EPYC keeps F(2x2, 3x3)
+# everywhere, as measured there before the larger tile existed.
+WINOGRAD4_MAX_CHANNELS = tuned("winograd4_max_channels")
+
 def choose_path(geometry, groups, in_shape, w_shape):
     """The kernels for a convolution of x (N, C, D, H, W) = `in_shape` with w `w_shape`. A 2-d 3x3 convolution
     with stride 1, no dilation, one group and at most 2 of padding on each side takes 'winograd' with at least 4
-    channels in and out, else 'direct' (for few channels BLAS has too little to do); one without input channels
+    channels in and out ('winograd4', the larger tile, with at most WINOGRAD4_MAX_CHANNELS of them), else 'direct'
+    (for few channels BLAS has too little to do); one without input channels
     takes 'exact', the definition's loops (its outputs are the bias, or 0); any other 'im2col'. 'exact' and
     'im2col' serve every convolution, so tests may replace this function to run either."""
     kernel, stride, pad, dilation, out_shape = (geometry.kernel, geometry.stride, geometry.padding,
@@ -473,7 +484,9 @@ def choose_path(geometry, groups, in_shape, w_shape):
             and groups == 1 and pad[0] == 0 and in_shape[2] == out_shape[0] == 1
             and all(0 <= pad[i] <= 2 and 0 <= out_shape[i] + 2 - in_shape[2 + i] - pad[i] <= 2 for i in (1, 2))):
         return "im2col"
-    return "winograd" if min(w_shape[:2]) >= 4 else "direct"
+    if min(w_shape[:2]) < 4:
+        return "direct"
+    return "winograd4" if max(w_shape[:2]) <= WINOGRAD4_MAX_CHANNELS else "winograd"
 
 def _bias_entries(bias, dtype):
     """The bias as the kernels take it: its entries, or none."""
@@ -490,8 +503,9 @@ def conv_forward(x, w, bias, geometry, groups):
     path = choose_path(geometry, groups, x.shape, w.shape)
     # recheck: whether the values that came out inf or NaN may differ from the definition's. Winograd's transforms
     # can make NaN of any inf; the other kernels only multiply padded zeros by the weights.
-    if path == "winograd":
-        out, finite = conv3x3(x[:, :, 0], w[:, :, 0], bias, geometry.padding[1:], geometry.out_shape[1:])
+    if path in ("winograd", "winograd4"):
+        tiles = winograd if path == "winograd" else winograd4
+        out, finite = tiles.conv3x3(x[:, :, 0], w[:, :, 0], bias, geometry.padding[1:], geometry.out_shape[1:])
         out, recheck = _with_depth(out), not finite
     elif path == "direct":
         out = _with_depth(conv3x3_direct(x[:, :, 0], w[:, :, 0], bias, geometry.padding[1:], geometry.out_shape[1:]))
@@ -537,9 +551,10 @@ def conv_backward(x, w, grad_out, geometry, groups, need_input, need_weight, nee
         return None, None, grad_bias
     path = choose_path(geometry, groups, x.shape, w.shape)
     recheck_x = not np.isfinite(w).all()   # as in the forward; the weight gradient is checked whole below
-    if path == "winograd":
-        grad_x, finite, grad_w = conv3x3_backward(x[:, :, 0], w[:, :, 0], grad_out[:, :, 0], geometry.padding[1:],
-                                                  need_input, need_weight)
+    if path in ("winograd", "winograd4"):
+        tiles = winograd if path == "winograd" else winograd4
+        grad_x, finite, grad_w = tiles.conv3x3_backward(x[:, :, 0], w[:, :, 0], grad_out[:, :, 0],
+                                                        geometry.padding[1:], need_input, need_weight)
         grad_x, grad_w, recheck_x = _with_depth(grad_x), _with_depth(grad_w), not finite
     elif path == "direct":
         grad_x, grad_w = (_with_depth(grad) for grad in conv3x3_direct_backward(

@@ -50,8 +50,8 @@ HOST = _read()
 
 # What each kind measured fastest (see the modules that read them for the measurements).
 _TUNING = {
-    "avx2": dict(winograd_block_elements=1 << 19),
-    "avx512": dict(winograd_block_elements=1 << 17),
+    "avx2": dict(winograd_block_elements=1 << 19, winograd4_max_channels=0),
+    "avx512": dict(winograd_block_elements=1 << 17, winograd4_max_channels=64),
 }
 
 def tuned(name, machine=HOST):

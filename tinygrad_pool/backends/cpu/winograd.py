@@ -74,7 +74,7 @@ def _filter_transform(w):
     return u.reshape(16, out_channels, channels)
 
 @njit(cache=True)
-def _copy_channels_last(sample, pad_h, pad_w, padded):
+def copy_channels_last(sample, pad_h, pad_w, padded):
     """padded[h + pad_h, w + pad_w, c] = sample[c, h, w]; the rest of padded keeps its zeros."""
     for h in range(sample.shape[1]):
         for w in range(sample.shape[2]):
@@ -83,7 +83,7 @@ def _copy_channels_last(sample, pad_h, pad_w, padded):
                 target[c] = sample[c, h, w]
 
 @njit(cache=True)
-def _store_channels_first(block, out_rows):
+def store_channels_first(block, out_rows):
     """out_rows[c, h, w] = block[h, w, c] for the rows and columns out_rows has (block may be larger)."""
     for h in range(out_rows.shape[1]):
         for w in range(out_rows.shape[2]):
@@ -146,24 +146,25 @@ def _store_tiles(z, tiles_w, out_rows):
                 out_rows[o, h, w] = source[o]
 
 @njit(cache=True)
-def _cache_sets_hit(plane_bytes):
-    """How many different L1 sets the 16 planes k * plane_bytes start in (a set is a 64-byte line of a 4 KB page)."""
+def _cache_sets_hit(plane_bytes, planes):
+    """How many different L1 sets the planes k * plane_bytes start in (a set is a 64-byte line of a 4 KB page)."""
     hit = np.zeros(64, np.bool_)
-    for k in range(16):
+    for k in range(planes):
         hit[(k * plane_bytes) % 4096 // 64] = True
     return hit.sum()
 
 @njit(cache=True)
-def _skewed_rows(tiles, channels, out_channels, itemsize):
-    """The row count (>= tiles) to lay the (16, rows, channels) and (16, rows, out_channels) buffers out with.
-    The transforms write all 16 planes for every tile; planes a multiple of 4 KB apart would all land in one L1
-    set, 16 streams on 8 ways, and measured up to 3 times slower. A few unused rows avoid that."""
+def _skewed_rows(tiles, channels, out_channels, itemsize, planes):
+    """The row count (>= tiles) to lay the (planes, rows, channels) and (planes, rows, out_channels) buffers out
+    with. The transforms write all 16 (or 36) planes for every tile; planes a multiple of 4 KB apart would all land
+    in one L1 set, 16 streams on 8 ways, and measured up to 3 times slower. A few unused rows avoid that."""
     best, best_sets = tiles, 0
     for rows in range(tiles, tiles + 32):
-        sets = min(_cache_sets_hit(channels * rows * itemsize), _cache_sets_hit(out_channels * rows * itemsize))
+        sets = min(_cache_sets_hit(channels * rows * itemsize, planes),
+                   _cache_sets_hit(out_channels * rows * itemsize, planes))
         if sets > best_sets:
             best, best_sets = rows, sets
-        if sets == 16:
+        if sets == min(planes, 64):
             break
     return best
 
@@ -173,17 +174,35 @@ def _skewed_rows(tiles, channels, out_channels, itemsize):
 # 47-49 ms at 2^16).
 BLOCK_ELEMENTS = tuned("winograd_block_elements")
 
-def _block_rows(channels, out_channels, out_h, out_w):
-    """Tile rows per block: as many as keep a block's transformed input and products within BLOCK_ELEMENTS."""
-    tiles_h, tiles_w = (out_h + 1) // 2, (out_w + 1) // 2
-    return max(1, min(tiles_h, BLOCK_ELEMENTS // (16 * (channels + out_channels) * tiles_w)))
+def block_rows(channels, out_channels, out_h, out_w, tile=2):
+    """Tile rows per block, for tiles of tile x tile outputs: as many as keep a block's transformed input and
+    products, (tile + 2)^2 planes each, within BLOCK_ELEMENTS."""
+    tiles_h, tiles_w = -(-out_h // tile), -(-out_w // tile)
+    return max(1, min(tiles_h, BLOCK_ELEMENTS // ((tile + 2) ** 2 * (channels + out_channels) * tiles_w)))
 
 @njit(cache=True)
-def _block_arrays(tiles, channels, out_channels, dtype):
-    """A worker's v (16, rows, C) and m or dM (16, rows, C_out) for blocks of up to `tiles` tiles; a block uses
-    the first rows of each plane, and `rows` (from _skewed_rows) sets the planes apart."""
-    rows = _skewed_rows(tiles, channels, out_channels, np.empty(0, dtype).itemsize)
-    return np.empty((16, rows, channels), dtype), np.empty((16, rows, out_channels), dtype)
+def block_arrays(tiles, channels, out_channels, dtype, planes):
+    """A worker's v (planes, rows, C) and m or dM (planes, rows, C_out) for blocks of up to `tiles` tiles; a block
+    uses the first rows of each plane, and `rows` (from _skewed_rows) sets the planes apart."""
+    rows = _skewed_rows(tiles, channels, out_channels, np.empty(0, dtype).itemsize, planes)
+    return np.empty((planes, rows, channels), dtype), np.empty((planes, rows, out_channels), dtype)
+
+@njit(cache=True)
+def products(v, ut, m, tiles):
+    """m[k] = v[k] @ ut[k] over the first `tiles` rows, for every position k of the transform."""
+    for k in range(v.shape[0]):
+        np.dot(v[k, :tiles], ut[k], m[k, :tiles])
+
+@njit(cache=True)
+def products_backward(gy, v, u, s, tiles, need_weight, need_input):
+    """The backward pass's products for every position k, over the first `tiles` rows: s[k] += gy[k]^T v[k] (the
+    transformed filters' gradient) when `need_weight`, then v[k] = gy[k] @ u[k] (dV takes V's place, which the
+    weight gradient has just used) when `need_input`."""
+    for k in range(gy.shape[0]):
+        if need_weight:
+            gemm(gy[k, :tiles].T, v[k, :tiles], s[k], True)
+        if need_input:
+            np.dot(gy[k, :tiles], u[k], v[k, :tiles])
 
 @njit(cache=True)
 def _winograd_conv(worker, workers, x, ut, bias, pad_h, pad_w, block_rows, out, finite):
@@ -194,17 +213,16 @@ def _winograd_conv(worker, workers, x, ut, bias, pad_h, pad_w, block_rows, out, 
     out_channels, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
     tiles_h, tiles_w = (out_h + 1) // 2, (out_w + 1) // 2
     padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
-    v, m = _block_arrays(block_rows * tiles_w, channels, out_channels, x.dtype)
+    v, m = block_arrays(block_rows * tiles_w, channels, out_channels, x.dtype, 16)
     z = np.empty((4, block_rows * tiles_w, out_channels), x.dtype)
     finite[worker] = True
     for n in range(worker, n_samples, workers):
-        _copy_channels_last(x[n], pad_h, pad_w, padded)
+        copy_channels_last(x[n], pad_h, pad_w, padded)
         for first_row in range(0, tiles_h, block_rows):
             rows = min(block_rows, tiles_h - first_row)
             tiles = rows * tiles_w
             _input_transform(padded[2 * first_row:], rows, tiles_w, v)
-            for k in range(16):
-                np.dot(v[k, :tiles], ut[k], m[k, :tiles])
+            products(v, ut, m, tiles)
             _output_transform(m, tiles, bias, z)
             _store_tiles(z, tiles_w, out[n, :, 2 * first_row:min(2 * (first_row + rows), out_h)])
         finite[worker] &= all_finite(out[n])
@@ -263,6 +281,25 @@ def _input_transform_adjoint(dv, tiles_h, tiles_w, grad_padded):
                     r3[c] -= e3[c]
 
 @njit(cache=True)
+def weight_gradient_part(s_parts, worker):
+    """The worker's part of the transformed filters' gradient, zeroed; an empty array when it is not needed."""
+    if s_parts.shape[0] == 0:
+        return np.empty((0,) + s_parts.shape[2:], s_parts.dtype)
+    s = s_parts[worker]
+    s[:] = 0
+    return s
+
+@njit(cache=True)
+def load_backward_sample(sample, grad_sample, pad_h, pad_w, need_weight, need_input, padded, grad_padded, g):
+    """A backward pass's start on one sample: the input channel-last into `padded` (only the weight gradient reads
+    it), grad_padded zeroed for the input gradient's sums, and grad_out channel-last into g."""
+    if need_weight:
+        copy_channels_last(sample, pad_h, pad_w, padded)
+    if need_input:
+        grad_padded[:] = 0
+    copy_channels_last(grad_sample, 0, 0, g)
+
+@njit(cache=True)
 def _winograd_backward(worker, workers, x, u, grad_out, pad_h, pad_w, block_rows, s_parts, grad_x, finite):
     """Both gradients in one pass over the batch, sharing each block's gradient transform dM[k] = (A dY A^T)[k]:
     s_parts[worker, k] (C_out, C) = sum over that worker's samples and tiles of dM[k]^T V[k], the gradient of the
@@ -276,32 +313,22 @@ def _winograd_backward(worker, workers, x, u, grad_out, pad_h, pad_w, block_rows
     padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
     grad_padded = np.zeros((2 * tiles_h + 2, 2 * tiles_w + 2, channels), x.dtype)
     g = np.zeros((2 * tiles_h, 2 * tiles_w, out_channels), x.dtype)
-    v, gy = _block_arrays(block_rows * tiles_w, channels, out_channels, x.dtype)
+    v, gy = block_arrays(block_rows * tiles_w, channels, out_channels, x.dtype, 16)
     finite[worker] = True
-    if need_weight:
-        s = s_parts[worker]
-        s[:] = 0
+    s = weight_gradient_part(s_parts, worker)
     for n in range(worker, n_samples, workers):
-        if need_weight:
-            _copy_channels_last(x[n], pad_h, pad_w, padded)
-        if need_input:
-            grad_padded[:] = 0
-        _copy_channels_last(grad_out[n], 0, 0, g)
+        load_backward_sample(x[n], grad_out[n], pad_h, pad_w, need_weight, need_input, padded, grad_padded, g)
         for first_row in range(0, tiles_h, block_rows):
             rows = min(block_rows, tiles_h - first_row)
             tiles = rows * tiles_w
             if need_weight:
                 _input_transform(padded[2 * first_row:], rows, tiles_w, v)
             _gradient_transform(g, first_row, rows, tiles_w, gy)
-            for k in range(16):
-                if need_weight:
-                    gemm(gy[k, :tiles].T, v[k, :tiles], s[k], True)
-                if need_input:   # dV[k] takes V[k]'s place, which the weight gradient has just used
-                    np.dot(gy[k, :tiles], u[k], v[k, :tiles])
+            products_backward(gy, v, u, s, tiles, need_weight, need_input)
             if need_input:
                 _input_transform_adjoint(v, rows, tiles_w, grad_padded[2 * first_row:])
         if need_input:
-            _store_channels_first(grad_padded[pad_h:, pad_w:], grad_x[n])
+            store_channels_first(grad_padded[pad_h:, pad_w:], grad_x[n])
             finite[worker] &= all_finite(grad_x[n])
 
 def _filter_transform_adjoint(s):
@@ -329,8 +356,8 @@ def conv3x3_backward(x, w, grad_out, pad, need_input, need_weight):
     x = np.ascontiguousarray(x) if need_weight else grad_x   # only the weight gradient reads x's values
     finite = np.ones(workers, np.bool_)
     if x.shape[0] and (need_input or need_weight):
-        block_rows = _block_rows(x.shape[1], grad_out.shape[1], grad_out.shape[2], grad_out.shape[3])
-        run_workers(_winograd_backward, workers, x, u, grad_out, pad[0], pad[1], block_rows, s_parts, grad_x, finite)
+        rows = block_rows(x.shape[1], grad_out.shape[1], grad_out.shape[2], grad_out.shape[3])
+        run_workers(_winograd_backward, workers, x, u, grad_out, pad[0], pad[1], rows, s_parts, grad_x, finite)
     grad_w = _filter_transform_adjoint(s_parts.sum(axis=0)) if need_weight else None
     return (grad_x if need_input else None), bool(finite.all()), grad_w
 
@@ -345,7 +372,7 @@ def conv3x3(x, w, bias, pad, out_shape):
     workers = worker_count(x.shape[0])
     finite = np.ones(workers, np.bool_)
     if out.size:
-        block_rows = _block_rows(x.shape[1], w.shape[0], out.shape[2], out.shape[3])
+        rows = block_rows(x.shape[1], w.shape[0], out.shape[2], out.shape[3])
         run_workers(_winograd_conv, workers, x, np.ascontiguousarray(u.transpose(0, 2, 1)), bias, pad[0], pad[1],
-                    block_rows, out, finite)
+                    rows, out, finite)
     return out, bool(finite.all())
