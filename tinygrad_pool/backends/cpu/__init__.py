@@ -4,10 +4,10 @@
 Elementwise arithmetic, reductions and views are numpy's (`arrays.py`), whose views (transpose, broadcast, slicing)
 cost nothing; the four arithmetic operations, fill and copy of large arrays run on every thread (`threaded.py`),
 since numpy's ufuncs run on one. Numba takes the work where numpy has no fast answer or where fusing saves passes over
-memory: matmul through BLAS (`blas.py`), pooling, convolution (`conv.py` with `winograd.py` and `direct.py`), relu
-and dropout (`fused.py`), the other activations (`activation.py`), the optimizer steps (`optim.py`), scatters
-(`indexing.py`) and grid sampling (`grid_sample.py`). The kernel modules import from each other directly, never from
-this package, so each imports alone.
+memory: matmul through BLAS (`blas.py`), pooling, convolution (`conv.py` with `winograd.py`, `winograd4.py` and
+`direct.py`), relu and dropout (`fused.py`), the other activations (`activation.py`), the optimizer steps (`optim.py`),
+scatters (`indexing.py`) and grid sampling (`grid_sample.py`); `machine.py` says which CPU this is. The kernel
+modules import from each other directly, never from this package, so each imports alone.
 """
 from .. import interface, missing_kernel as _missing_kernel
 from .activation import activation, activation_backward
