@@ -406,8 +406,8 @@ def test_cuda_matches_cpu(w_shape, kwargs):
         out = F.conv2d(*leaves, **kwargs)
         out.backward(Tensor(np.ones(out.shape, np.float32), device=device))
         grads[device] = [out.numpy()] + [leaf.grad.numpy() for leaf in leaves]
-    for ours, theirs in zip(grads["cuda"], grads["cpu"]):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+    for ours, theirs in zip(grads["cuda"], grads["cpu"]):   # the CPU's F(4x4, 3x3) rounds to a few 1e-5 here
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
 
 def test_pytorch_agrees_forward_and_backward():
     torch = pytest.importorskip("torch")

@@ -312,7 +312,9 @@ def test_super_resolution_exports_to_onnx(tmp_path):
     (high,) = runtime.run(None, {"input": images})
     with tp.no_grad():
         expected = model(tp.from_numpy(images)).numpy()
-    np.testing.assert_allclose(high, expected, rtol=1e-4, atol=1e-6)
+    # atol: where a CPU takes Winograd's F(4x4, 3x3), its 3x3 layers round to a few 1e-6 of their outputs' scale,
+    # here about 1 (docs/convolution.md), and some outputs are near 0
+    np.testing.assert_allclose(high, expected, rtol=1e-4, atol=1e-5)
 
 def test_super_resolution_data_is_block_averages():
     program = load_program("super_resolution", "ours")
