@@ -183,6 +183,28 @@ def test_spec_output_lengths():
     windows_5_to_3 = ref.adaptive_windows(5, 3)
     assert windows_5_to_3 == [(0, 2), (1, 4), (3, 5)]
 
+@given(data=st.data())
+def test_the_cpu_kernel_for_whole_2x2_blocks_matches_the_reference(data):
+    """max_pool2d(x, 2) of any even or odd size (and its 3-d form with a depth kernel of 1) takes a kernel of its own
+    on the CPU; values and indices are the reference's, for special values and integers too. ceil_mode on an odd
+    size clips the last window, which the general kernel serves."""
+    from tinygrad_pool.backends.cpu.pooling import _whole_2x2_blocks
+    dtype = data.draw(st.sampled_from([np.float32, np.float64, np.int64]))
+    dims = data.draw(st.sampled_from([2, 3]))
+    L = tuple(data.draw(st.integers(1 if dims == 3 else 2, MAX_LEN)) for _ in range(dims - 2)) + \
+        tuple(data.draw(st.integers(2, 2 * MAX_LEN)) for _ in range(2))
+    x = batch(data.draw, L, dtype, integers(np.int64) if dtype == np.int64 else None)
+    k = (1,) * (dims - 2) + (2, 2)
+    ceil_mode = data.draw(st.booleans())
+    windows = fixed_windows((1,) * (3 - dims) + L, (1,) * (3 - dims) + k, (1,) * (3 - dims) + k, (0, 0, 0),
+                            (1, 1, 1), ceil_mode)
+    assert _whole_2x2_blocks(windows) == (not ceil_mode or all(n % 2 == 0 for n in L[-2:]))
+    values, indices = pool_numpy(MAX_FUNCTIONS[dims], x, k, k, 0, 1, ceil_mode, True)
+    expected_values, expected_indices = ref.max_pool(x, k, k, (0,) * dims, (1,) * dims, ceil_mode)
+    np.testing.assert_array_equal(values, expected_values)
+    np.testing.assert_array_equal(indices, expected_indices)
+    np.testing.assert_array_equal(pool_numpy(MAX_FUNCTIONS[dims], x, k, k, 0, 1, ceil_mode), expected_values)
+
 def test_max_pool_special_values(device):
     nan, inf = math.nan, math.inf
     x = Tensor([[nan, 1.0, nan, 2.0, -inf, -inf, 3.0, 3.0, 0.0, -0.0]], device=device)

@@ -14,8 +14,9 @@ A k x k window then costs k + k steps per output instead of k * k, and both pass
 - the fold pass walks contiguous rows. Max pooling carries the index of each running max beside it only when
   indices are asked for; max is associative and both passes keep the first maximum (or the last NaN), so the
   result equals a scan of the whole window in (d, h, w) order.
-Average pooling sums in float64; its backward gathers over the outputs covering each input (the `cover_*`
-tables), so every input is written once. Max pooling starts each window from one of its own taps, never from
+One shape of window has a kernel of its own: the whole 2x2 blocks of a CNN's max_pool2d(x, 2), whose four taps a
+direct loop reads in place (`_max_pool_2x2_kernel`, same values and indices). Average pooling sums in float64;
+its backward gathers over the outputs covering each input (the `cover_*` tables), so every input is written once. Max pooling starts each window from one of its own taps, never from
 -inf, so the same kernels serve float and integer inputs. Fractional max pooling reads a start table per plane
 and scans each (small) window directly.
 
@@ -191,6 +192,43 @@ def _max_pool_kernel(worker, workers, x, first, count, step, run_start, run_stop
                     for ow in range(out_w):
                         offsets[ow] = found[ow]
 
+@njit(parallel=PARALLEL, cache=True)
+def _max_pool_2x2_kernel(x, out, indices):
+    """Max pooling whose windows are the whole 2x2 blocks at (2 oh, 2 ow) of every depth row (a CNN's
+    max_pool2d(x, 2) of even or odd sizes): the four taps of each output read in place, in (h, w) order with the
+    separable kernel's rule, so values and indices are the same. The separable passes' scratch rows cost more than
+    four taps: on the 2-core Xeon, (64, 64, 24, 24) with indices took 0.69 ms this way, 1.61 ms separably (0.91 ms
+    even without indices)."""
+    planes, depth, width = x.shape[0], x.shape[1], x.shape[3]
+    plane_rows = x.shape[2] * width
+    for task in prange(planes * depth):
+        p, d = task // depth, task % depth
+        for oh in range(out.shape[2]):
+            top, bottom, values = x[p, d, 2 * oh], x[p, d, 2 * oh + 1], out[p, d, oh]
+            places, row_start = _part(indices, (p, d, oh)), d * plane_rows + 2 * oh * width
+            for ow in range(out.shape[3]):
+                a, b, c, e = top[2 * ow], top[2 * ow + 1], bottom[2 * ow], bottom[2 * ow + 1]
+                best, tap = a, 0
+                win = max_wins(b, best)
+                best, tap = (b, 1) if win else (best, tap)
+                win = max_wins(c, best)
+                best, tap = (c, width) if win else (best, tap)
+                win = max_wins(e, best)
+                best, tap = (e, width + 1) if win else (best, tap)
+                values[ow] = best
+                if indices is not None:
+                    places[ow] = row_start + 2 * ow + tap
+
+def _whole_2x2_blocks(windows):
+    """Whether every window is the 2x2 block at (2 oh, 2 ow) of one depth row: no padding, no dilation, and no
+    window clipped at an edge (ceil_mode can clip the last)."""
+    _, height, width = windows.interior
+    out_d = windows.out_shape[0]
+    return (tuple(windows.step) == (1, 1, 1) and windows.in_shape[0] == out_d
+            and (windows.count[0, :out_d] == 1).all() and np.array_equal(windows.first[0, :out_d], np.arange(out_d))
+            and all((run.start, run.stop, run.stride, run.kernel, run.shift) == (0, length, 2, 2, 0)
+                    for run, length in zip((height, width), windows.out_shape[1:])))
+
 # --- average pooling: the W pass, then sums over the (D, H)-window's rows ----------------------------------------
 @njit(parallel=PARALLEL, cache=True)
 def _avg_pool_kernel(x, first, count, run_start, run_stop, run_stride, run_kernel, run_shift, factor, out):
@@ -327,8 +365,11 @@ def max_pool(x, windows, with_indices):
     x = np.ascontiguousarray(x)
     out = np.empty((x.shape[0],) + windows.out_shape, x.dtype)
     indices = np.empty(out.shape, offset_dtype(int(np.prod(x.shape[1:])))) if with_indices else None
-    run_workers(_max_pool_kernel, worker_count(x.shape[0]), x, windows.first, windows.count, windows.step,
-                *_w_run(windows), out, indices)
+    if _whole_2x2_blocks(windows):
+        _max_pool_2x2_kernel(x, out, indices)
+    else:
+        run_workers(_max_pool_kernel, worker_count(x.shape[0]), x, windows.first, windows.count, windows.step,
+                    *_w_run(windows), out, indices)
     return out, indices
 
 def fractional_max_pool(x, starts, kernel, out_shape, with_indices):
