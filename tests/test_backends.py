@@ -1,5 +1,6 @@
 """The backend packages: each exports exactly the declared interface, and each module imports on its own."""
 import importlib
+import importlib.util
 import inspect
 import os
 import pkgutil
@@ -17,11 +18,9 @@ from tinygrad_pool.backends import MissingKernel, interface
 BACKENDS_DIR = Path(tp.__file__).parent / "backends"
 
 def _has_numba_cuda():
-    try:
-        importlib.import_module("numba.cuda")
-        return True
-    except ImportError:
-        return False
+    """Whether the numba-cuda package is installed (the `cuda` extra): numba itself still ships an older
+    numba.cuda, which imports but lacks what the CUDA backend uses."""
+    return importlib.util.find_spec("numba_cuda") is not None
 
 def _backend(device):
     if device == "cuda" and not _has_numba_cuda():

@@ -160,13 +160,15 @@ def _check_group(group, op):
     if group is not None:
         raise ValueError(f"{op}: only the default group (group=None) exists, got {described(group)}")
 
-def _mpi_op(op, name):
-    MPI = _mpi()
-    table = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.MAX: MPI.MAX, ReduceOp.MIN: MPI.MIN,
-             ReduceOp.PRODUCT: MPI.PROD}
-    if op not in table:
+def _check_op(op, name):
+    if op not in (ReduceOp.SUM, ReduceOp.AVG, ReduceOp.MAX, ReduceOp.MIN, ReduceOp.PRODUCT):
         raise ValueError(f"{name}: op must be a ReduceOp (SUM, AVG, MAX, MIN, PRODUCT), got {described(op)}")
-    return table[op]
+
+def _mpi_op(op):
+    """MPI's reduction for a checked ReduceOp (AVG sums, then divides)."""
+    MPI = _mpi()
+    return {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.MAX: MPI.MAX, ReduceOp.MIN: MPI.MIN,
+            ReduceOp.PRODUCT: MPI.PROD}[op]
 
 def _check_avg(tensor, op, name):
     if op is ReduceOp.AVG and tensor.dtype.kind != "f":
@@ -181,9 +183,10 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """tensor := op over the ranks of every rank's tensor, in place (AVG: the sum / world size)."""
     _check_tensor(tensor, "tensor", "all_reduce")
     _check_group(group, "all_reduce")
-    mpi_op = _mpi_op(op, "all_reduce")
+    _check_op(op, "all_reduce")
     _check_avg(tensor, op, "all_reduce")
-    comm = _comm("all_reduce")
+    comm = _comm("all_reduce")   # before MPI is imported: without a group, say so first
+    mpi_op = _mpi_op(op)
     buffer, write_back = _buffer(tensor)
     size = comm.Get_size()
 
@@ -206,9 +209,10 @@ def reduce(tensor, dst, op=ReduceOp.SUM, group=None, async_op=False):
     """On rank dst, tensor := op over the ranks of their tensors; the others' tensors are left as they are."""
     _check_tensor(tensor, "tensor", "reduce")
     _check_group(group, "reduce")
-    mpi_op = _mpi_op(op, "reduce")
+    _check_op(op, "reduce")
     _check_avg(tensor, op, "reduce")
-    comm = _comm("reduce")
+    comm = _comm("reduce")   # before MPI is imported: without a group, say so first
+    mpi_op = _mpi_op(op)
     _check_rank(dst, "dst", "reduce", comm)
     buffer, write_back = _buffer(tensor)
     root = comm.Get_rank() == dst
