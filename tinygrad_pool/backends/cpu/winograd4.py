@@ -26,9 +26,8 @@ normal data in float32 its largest error measured 3-7e-5 at outputs of magnitude
 import numpy as np
 from numba import njit
 
-from .winograd import (all_finite, block_arrays, block_rows, copy_channels_last, load_backward_sample, products,
-                       products_backward, store_channels_first, weight_gradient_part)
-from .workers import run_workers, worker_count
+from .winograd import (all_finite, block_arrays, copy_channels_last, load_backward_sample, products, products_backward,
+                       run_backward, run_forward, store_channels_first, weight_gradient_part)
 
 TILE, PLANES = 4, 36
 _G = np.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6],
@@ -223,37 +222,17 @@ def _filter_transform(w):
     u = np.einsum("ia,ocab,jb->ijoc", _G, w.astype(np.float64), _G, optimize=True)
     return np.ascontiguousarray(u.reshape(PLANES, w.shape[0], w.shape[1]), dtype=w.dtype)
 
-def _filter_transform_adjoint(s, dtype):
-    """grad_w (C_out, C, 3, 3) = G^T S G for every filter, S[i, j] = s[6 i + j, o, c]."""
-    s = s.reshape(6, 6, s.shape[1], s.shape[2]).astype(np.float64)
-    return np.ascontiguousarray(np.einsum("ia,ijoc,jb->ocab", _G, s, _G, optimize=True).astype(dtype))
+def _filter_transform_adjoint(s):
+    """grad_w (C_out, C, 3, 3) = G^T S G for every filter, S[i, j] = s[6 i + j, o, c], in s's dtype."""
+    s64 = s.reshape(6, 6, s.shape[1], s.shape[2]).astype(np.float64)
+    return np.ascontiguousarray(np.einsum("ia,ijoc,jb->ocab", _G, s64, _G, optimize=True).astype(s.dtype))
 
 def conv3x3(x, w, bias, pad, out_shape):
     """(out, whether all of out is finite), as winograd.conv3x3 gives them, by 4x4 tiles."""
-    x = np.ascontiguousarray(x)
-    u = _filter_transform(w)
-    bias = np.zeros(w.shape[0], x.dtype) if bias is None else np.ascontiguousarray(bias)
-    out = np.empty((x.shape[0], w.shape[0]) + tuple(out_shape), x.dtype)
-    workers = worker_count(x.shape[0])
-    finite = np.ones(workers, np.bool_)
-    if out.size:
-        rows = block_rows(x.shape[1], w.shape[0], out.shape[2], out.shape[3], TILE)
-        run_workers(_winograd_conv, workers, x, np.ascontiguousarray(u.transpose(0, 2, 1)), bias, pad[0], pad[1],
-                    rows, out, finite)
-    return out, bool(finite.all())
+    return run_forward(_winograd_conv, TILE, _filter_transform(w), x, bias, pad, out_shape)
 
 def conv3x3_backward(x, w, grad_out, pad, need_input, need_weight):
     """(grad_x or None, whether grad_x is all finite, grad_w or None), as winograd.conv3x3_backward gives them,
     by 4x4 tiles."""
-    grad_out = np.ascontiguousarray(grad_out)
-    workers = worker_count(x.shape[0])
-    u = _filter_transform(w)
-    s_parts = np.zeros((workers if need_weight else 0, PLANES, grad_out.shape[1], x.shape[1]), x.dtype)
-    grad_x = np.empty(x.shape if need_input else (0,) + x.shape[1:], x.dtype)
-    x = np.ascontiguousarray(x) if need_weight else grad_x   # only the weight gradient reads x's values
-    finite = np.ones(workers, np.bool_)
-    if x.shape[0] and (need_input or need_weight):
-        rows = block_rows(x.shape[1], grad_out.shape[1], grad_out.shape[2], grad_out.shape[3], TILE)
-        run_workers(_winograd_backward, workers, x, u, grad_out, pad[0], pad[1], rows, s_parts, grad_x, finite)
-    grad_w = _filter_transform_adjoint(s_parts.sum(axis=0), x.dtype) if need_weight else None
-    return (grad_x if need_input else None), bool(finite.all()), grad_w
+    return run_backward(_winograd_backward, TILE, _filter_transform(w), _filter_transform_adjoint, x, grad_out, pad,
+                        need_input, need_weight)
