@@ -174,6 +174,27 @@ def test_statistics_stay_accurate_far_from_zero(dtype):
     np.testing.assert_allclose(out, expected, rtol=1e-3 if dtype == np.float32 else 1e-9, atol=1e-3 if dtype ==
                                np.float32 else 1e-9)
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_long_runs_far_from_zero_keep_both_passes_accurate(device, kind):
+    """Runs of several CHUNKs in float32, with a mean far from zero: the forward's chunk moments and the backward's
+    chunk sums of g and g * (x - mean) run in float32 around the mean and stay within float32's rounding."""
+    rng = np.random.default_rng(12)
+    layout = {"groups": 2} if kind == "group" else {"normalized_dims": 2} if kind == "layer" else {}
+    shape = (3, 4, 2500)
+    x = 1e4 + rng.standard_normal(shape)
+    w, b = (rng.standard_normal((4, 2500) if kind == "layer" else 4) for _ in range(2))
+    g = rng.standard_normal(shape)
+    tx, tw, tb = (tensor(a.astype(np.float32), device, True) for a in (x, w, b))
+    out = ours(kind, tx, tw, tb, 1e-5, **layout)
+    x32 = x.astype(np.float32).astype(np.float64)   # the reference sees the same rounded input
+    np.testing.assert_allclose(out.numpy(), naive_forward(kind, x32, w.astype(np.float32), b.astype(np.float32),
+                                                          1e-5, **layout), rtol=1e-4, atol=1e-4 * np.abs(w).max())
+    out.backward(Tensor(g.astype(np.float32), device=device))
+    grad_x, grad_w, grad_b = naive_backward(kind, x32, g.astype(np.float32), w.astype(np.float32), 1e-5, **layout)
+    np.testing.assert_allclose(tx.grad.numpy(), grad_x, rtol=1e-3, atol=1e-4 * np.abs(grad_x).max())
+    np.testing.assert_allclose(tw.grad.numpy(), grad_w, rtol=1e-3, atol=1e-4 * np.abs(grad_w).max())
+    np.testing.assert_allclose(tb.grad.numpy(), grad_b, rtol=1e-3, atol=1e-4 * np.abs(grad_b).max())
+
 def test_empty_batches_give_empty_outputs_and_keep_the_running_statistics():
     mean, var = tp.zeros(4), tp.ones(4)
     for out in (F.layer_norm(tp.ones(0, 3), (3,)), F.group_norm(tp.ones(0, 4, 2), 2),
@@ -214,6 +235,24 @@ def test_batch_norm_running_statistics_follow_the_definition(device):
     F.batch_norm(Tensor(x, device=device), mean, var, training=True, momentum=0.25)
     np.testing.assert_allclose(mean.numpy(), 0.75 + 0.25 * x.mean((0, 2)), rtol=1e-12)
     np.testing.assert_allclose(var.numpy(), 1.5 + 0.25 * x.var((0, 2), ddof=1), rtol=1e-12)
+
+@pytest.mark.parametrize("values, positions, total", [
+    ((np.inf,), (2500,), np.inf), ((-np.inf,), (2500,), -np.inf), ((np.nan,), (2500,), np.nan),
+    ((np.inf, -np.inf), (2500, 5000), np.nan), ((3e38, 3e38), (2500, 2501), 6e38)])
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast")   # the variance, 1e73, is inf in float32
+def test_batch_norm_running_mean_with_special_values_is_pytorchs(device, values, positions, total):
+    """The batch mean is the sum's: +-inf where one is (in any chunk), NaN for a NaN or for +inf with -inf (here in
+    two chunks); finite values whose float32 sum overflows in one chunk are summed again in float64. The variance
+    is NaN with an inf or NaN."""
+    x = np.zeros((2, 1, 3 * 2048), np.float32)   # three chunks per sample
+    for value, position in zip(values, positions):
+        x[1, 0, position] = value
+    running_mean, running_var = Tensor(np.zeros(1, np.float32), device=device), Tensor(np.ones(1, np.float32),
+                                                                                      device=device)
+    F.batch_norm(Tensor(x, device=device), running_mean, running_var, training=True, momentum=1.0)
+    np.testing.assert_allclose(running_mean.numpy(), [np.float32(total / x.size)], rtol=1e-6)
+    if not np.isfinite(total):
+        assert np.isnan(running_var.numpy()).all()
 
 def test_instance_norm_running_statistics_average_the_samples(device):
     rng = np.random.default_rng(10)
