@@ -31,7 +31,9 @@ def test_quickstart_learns_the_spiral(capsys):
 def test_mnist_cnn_trains_saves_reloads_and_plots(capsys, tmp_path):
     checkpoint, picture = tmp_path / "cnn.pt", tmp_path / "cnn.png"
     plot = ("--plot", str(picture)) if _has_matplotlib() else ()
-    out = run("mnist_cnn.py", capsys, "--epochs", "1", "--limit", "640", "--save", str(checkpoint), *plot)
+    # 20 steps: after 10, the test accuracy still depends on the seed's draw (38-70% over seeds 1-5); after 20 it
+    # was 78-88% for seeds 1-6
+    out = run("mnist_cnn.py", capsys, "--epochs", "1", "--limit", "1280", "--save", str(checkpoint), *plot)
     line = next(line for line in out.splitlines() if line.startswith("epoch 1:"))
     accuracy = float(line.split("accuracy ")[1].split("%")[0])
     assert accuracy > 50 and checkpoint.exists() and (not plot or picture.stat().st_size > 1000)

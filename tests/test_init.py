@@ -48,6 +48,20 @@ def test_random_initialisations_have_their_bounds_and_spread(shape, call, low, h
     if std is not None:
         assert values.std() == pytest.approx(std, rel=0.03)
 
+@pytest.mark.parametrize("dtype", [tp.float32, tp.float64])
+def test_draws_fill_views_of_either_dtype_in_place(dtype):
+    """A contiguous tensor is drawn into where it lies; a view that is not (a transpose, a slice of columns)
+    gets the same draws through a copy, and the rest of its base stays as it was."""
+    base = tp.zeros(300, 200, dtype=dtype)
+    init.uniform_(base.T, 1.0, 3.0)
+    values = base.numpy()
+    assert values.dtype == dtype and values.min() >= 1.0 and values.max() < 3.0
+    assert values.mean() == pytest.approx(2.0, abs=0.01)
+    init.normal_(base[:, :100], -5.0, 0.5)
+    assert values[:, :100].mean() == pytest.approx(-5.0, abs=0.01) and values[:, :100].std() == pytest.approx(
+        0.5, rel=0.03)
+    assert values[:, 100:].min() >= 1.0
+
 def test_initialisations_write_tensors_on_every_device(device):
     """Small shapes: under the CUDA simulator every element is a Python thread."""
     for call in (init.uniform_, init.normal_, init.kaiming_uniform_, init.xavier_normal_, init.orthogonal_,
