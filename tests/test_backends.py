@@ -55,8 +55,8 @@ def _backend_modules():
 
 # One fresh interpreter imports the third-party libraries, then forks a child per module that imports it: each child
 # starts with none of this package loaded, as a fresh interpreter would, without paying numpy's, scipy's and
-# numba's imports again (about half of the second a fresh interpreter took here). It prints one line per module,
-# "name rc", and the tracebacks on stderr.
+# numba's imports again (about half of the second a fresh interpreter took here). The children run side by side,
+# on every core, and the parent prints one line per module, "name rc", in order; tracebacks go to stderr.
 _FORK_EACH = """
 import os, sys, traceback
 import numpy, scipy.linalg, numba
@@ -64,6 +64,7 @@ try:
     import numba.cuda
 except ImportError:
     pass
+children = []
 for module in sys.argv[1:]:
     pid = os.fork()
     if pid == 0:
@@ -74,6 +75,8 @@ for module in sys.argv[1:]:
             sys.stderr.flush()
             os._exit(1)
         os._exit(0)
+    children.append((module, pid))
+for module, pid in children:
     print(module, os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
 """
 
