@@ -234,6 +234,25 @@ def test_float32_parameters_stay_float32_and_update_in_place(device):
         assert p._data is storage and p.dtype == np.float32, name
         assert np.all(p.numpy() < 1), name
 
+def test_adadelta_updates_float32_in_float32_in_pytorchs_order():
+    """Bit for bit the float32 arithmetic of PyTorch's Adadelta, operation by operation (numpy float32 here):
+    square_avg * rho + (1 - rho) * g * g, sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g, and so on."""
+    rng = np.random.default_rng(5)
+    p0 = rng.standard_normal(1000).astype(np.float32)
+    param = Tensor(p0.copy(), requires_grad=True)
+    opt = optim.Adadelta([param], lr=0.5, rho=0.8, eps=1e-6, weight_decay=0.01)
+    p, square_avg, acc_delta = p0.copy(), np.zeros(1000, np.float32), np.zeros(1000, np.float32)
+    lr, rho, one_minus_rho, eps, decay = (np.float32(v) for v in (0.5, 0.8, 1 - 0.8, 1e-6, 0.01))
+    for _ in range(3):
+        grad = rng.standard_normal(1000).astype(np.float32)
+        param.grad = Tensor(grad)
+        opt.step()
+        g = grad + decay * p
+        square_avg = rho * square_avg + one_minus_rho * g * g
+        delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * g
+        p, acc_delta = p - lr * delta, rho * acc_delta + one_minus_rho * delta * delta
+        np.testing.assert_array_equal(param.numpy(), p)
+
 def test_parameters_without_gradient_are_skipped_and_zero_grad_clears():
     a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
     a.grad = Tensor(np.ones(2))

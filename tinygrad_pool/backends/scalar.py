@@ -12,6 +12,8 @@ Numba's on-disk cache keys a kernel by its own source file: after a change here,
 """
 import math
 
+import numpy as np
+
 from numba import uint64
 
 def uniform_hash(key, i):
@@ -72,12 +74,19 @@ def adam_step_sizes(lr, beta1, beta2, step):
     bias_correction2_sqrt) = (lr / (1 - beta1**step), sqrt(1 - beta2**step))."""
     return lr / (1.0 - beta1 ** step), math.sqrt(1.0 - beta2 ** step)
 
-def adadelta_update(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay):
-    """PyTorch's Adadelta for one element: (parameter, square_avg, acc_delta)."""
+def in_dtype(dtype, *values):
+    """Host-side hyperparameters as scalars of the parameter's dtype, for an update computed in that dtype."""
+    return tuple(np.dtype(dtype).type(value) for value in values)
+
+def adadelta_update(param, grad, square_avg, acc_delta, lr, rho, one_minus_rho, eps, weight_decay):
+    """PyTorch's Adadelta for one element: (parameter, square_avg, acc_delta). It has no float literal: with the
+    hyperparameters in the parameter's dtype (1 - rho computed by the caller, as PyTorch computes it in Python), a
+    float32 parameter is updated in float32 arithmetic, as PyTorch does, where float64 cost its two square roots
+    and a division 3.7 times the time here (fc1 of the MNIST CNN, 1.2M weights: 1.42 -> 0.38 ms on a 2-core Xeon)."""
     g = grad + weight_decay * param if weight_decay != 0.0 else grad
-    s = rho * square_avg + (1.0 - rho) * g * g
+    s = rho * square_avg + one_minus_rho * g * g
     delta = math.sqrt(acc_delta + eps) / math.sqrt(s + eps) * g
-    return param - lr * delta, s, rho * acc_delta + (1.0 - rho) * delta * delta
+    return param - lr * delta, s, rho * acc_delta + one_minus_rho * delta * delta
 
 def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum,
                    centered):

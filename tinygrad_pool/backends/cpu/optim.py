@@ -1,11 +1,13 @@
 """Optimizer updates as fused CPU kernels: one pass over a parameter reads its gradient and state once and
 writes the parameter and state in place (a chain of Tensor ops would make a temporary per step of the formula).
 The formulas are `backends/scalar.py`'s, PyTorch's (torch.optim, single-tensor form); `tinygrad_pool/optim/`
-documents them. All arrays are flat and contiguous; scalars arrive as float64. A state array that an option
+documents them. All arrays are flat and contiguous; scalars arrive as float64 (Adadelta's in the parameter's dtype, see
+scalar.adadelta_update). A state array that an option
 leaves unused (momentum_buffer without momentum, max_exp_avg_sq without amsgrad, ...) is empty and never read."""
 from numba import njit, prange
 
 from .. import scalar
+from ..scalar import in_dtype
 from .compile import (PARALLEL, adadelta_update, adagrad_update, adam_update, adamax_update, nadam_update,
                       radam_update, rmsprop_update, sgd_update)
 
@@ -29,10 +31,10 @@ def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, ep
             max_exp_avg_sq[i] = v_max
 
 @njit(parallel=PARALLEL, cache=True)
-def _adadelta(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay):
+def _adadelta(param, grad, square_avg, acc_delta, lr, rho, one_minus_rho, eps, weight_decay):
     for i in prange(param.size):
         param[i], square_avg[i], acc_delta[i] = adadelta_update(param[i], grad[i], square_avg[i], acc_delta[i], lr,
-                                                                rho, eps, weight_decay)
+                                                                rho, one_minus_rho, eps, weight_decay)
 
 @njit(parallel=PARALLEL, cache=True)
 def _rmsprop(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum, centered):
@@ -90,8 +92,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2
           *scalar.adam_step_sizes(lr, beta1, beta2, step))
 
 def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay):
-    _adadelta(_flat(param), grad.ravel(), _flat(square_avg), _flat(acc_delta), float(lr), float(rho), float(eps),
-              float(weight_decay))
+    _adadelta(_flat(param), grad.ravel(), _flat(square_avg), _flat(acc_delta),
+              *in_dtype(param.dtype, lr, rho, 1.0 - rho, eps, weight_decay))
 
 def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum,
                  centered):

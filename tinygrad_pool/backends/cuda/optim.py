@@ -5,6 +5,7 @@ A state array that an option leaves unused (momentum_buffer without momentum, ma
 from numba import cuda
 
 from .. import scalar
+from ..scalar import in_dtype
 from .array import (THREADS, adadelta_update, adagrad_update, adam_update, adamax_update, blocks, nadam_update,
                     radam_update, rmsprop_update, sgd_update)
 
@@ -32,11 +33,11 @@ def _adam_kernel(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n, lr, beta1,
         max_exp_avg_sq[i] = v_max
 
 @cuda.jit(cache=True)
-def _adadelta_kernel(param, grad, square_avg, acc_delta, n, lr, rho, eps, weight_decay):
+def _adadelta_kernel(param, grad, square_avg, acc_delta, n, lr, rho, one_minus_rho, eps, weight_decay):
     i = cuda.grid(1)
     if i < n:
         param[i], square_avg[i], acc_delta[i] = adadelta_update(param[i], grad[i], square_avg[i], acc_delta[i],
-                                                                lr, rho, eps, weight_decay)
+                                                                lr, rho, one_minus_rho, eps, weight_decay)
 
 @cuda.jit(cache=True)
 def _rmsprop_kernel(param, grad, square_avg, grad_avg, momentum_buffer, n, lr, alpha, eps, weight_decay, momentum,
@@ -101,8 +102,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2
 def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay):
     if param.size:
         _adadelta_kernel[blocks(param.size), THREADS](param.buffer, grad.buffer, square_avg.buffer,
-                                                      acc_delta.buffer, param.size, float(lr), float(rho),
-                                                      float(eps), float(weight_decay))
+                                                      acc_delta.buffer, param.size,
+                                                      *in_dtype(param.dtype, lr, rho, 1.0 - rho, eps, weight_decay))
 
 def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum,
                  centered):
