@@ -253,6 +253,31 @@ def test_adadelta_updates_float32_in_float32_in_pytorchs_order():
         p, acc_delta = p - lr * delta, rho * acc_delta + one_minus_rho * delta * delta
         np.testing.assert_array_equal(param.numpy(), p)
 
+@pytest.mark.parametrize("name, beta1, weight_decay", [("Adam", 0.9, 0.01), ("Adam", 0.3, 0.0), ("AdamW", 0.9, 0.01)])
+def test_adam_updates_float32_in_float32_in_pytorchs_order(name, beta1, weight_decay):
+    """As for Adadelta: exp_avg moves as torch.lerp with weight w = 1 - beta1 (both of its branches), exp_avg_sq
+    as mul_ then addcmul_, and the step is addcdiv_ by sqrt(exp_avg_sq) / sqrt(1 - beta2^t) + eps."""
+    rng = np.random.default_rng(6)
+    p0 = rng.standard_normal(1000).astype(np.float32)
+    param = Tensor(p0.copy(), requires_grad=True)
+    opt = getattr(optim, name)([param], lr=0.01, betas=(beta1, 0.999), eps=1e-8, weight_decay=weight_decay)
+    p, m, v = p0.copy(), np.zeros(1000, np.float32), np.zeros(1000, np.float32)
+    f = np.float32
+    w = f(1 - beta1)
+    for step in range(1, 4):
+        grad = rng.standard_normal(1000).astype(np.float32)
+        param.grad = Tensor(grad)
+        opt.step()
+        if name == "AdamW":
+            p, g = p * f(1 - 0.01 * weight_decay), grad
+        else:
+            g = grad + f(weight_decay) * p if weight_decay else grad
+        m = m + w * (g - m) if w < 0.5 else g - (g - m) * (f(1) - w)
+        v = f(0.999) * v + f(1 - 0.999) * g * g
+        step_size, correction = f(0.01 / (1 - beta1 ** step)), f((1 - 0.999 ** step) ** 0.5)
+        p = p - step_size * m / (np.sqrt(v) / correction + f(1e-8))
+        np.testing.assert_array_equal(param.numpy(), p)
+
 def test_parameters_without_gradient_are_skipped_and_zero_grad_clears():
     a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
     a.grad = Tensor(np.ones(2))

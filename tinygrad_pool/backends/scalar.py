@@ -45,6 +45,10 @@ def max_wins(v, best):
 # --- optimizer updates: PyTorch's single-tensor formulas, in its order of operations. Running means of the
 # gradient move as torch.lerp does (start + w * (end - start) for w < 0.5, else end - (end - start) * (1 - w)),
 # which decides what an infinite gradient gives (NaN where the two infinities meet), as in PyTorch.
+def in_dtype(dtype, *values):
+    """Host-side hyperparameters as scalars of the parameter's dtype, for an update computed in that dtype."""
+    return tuple(np.dtype(dtype).type(value) for value in values)
+
 def sgd_update(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first):
     """PyTorch's SGD for one element: (new parameter, new momentum buffer). A weight decay of 0 adds nothing, so
     that an infinite parameter does not turn the gradient into NaN (0 * inf), as in PyTorch."""
@@ -54,29 +58,34 @@ def sgd_update(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov
         g = g + momentum * buf if nesterov else buf
     return param - lr * g, buf
 
-def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
-                amsgrad, step_size, bias_correction2_sqrt):
+def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, decay, w, one_minus_w, beta2, one_minus_beta2,
+                eps, weight_decay, decoupled, amsgrad, step_size, bias_correction2_sqrt):
     """PyTorch's Adam (AdamW when `decoupled`) for one element: (parameter, exp_avg, exp_avg_sq, max_exp_avg_sq).
-    step_size = lr / (1 - beta1**step) and bias_correction2_sqrt = sqrt(1 - beta2**step) are per step."""
-    p = param * (1.0 - lr * weight_decay) if decoupled else param
+    As adadelta_update, literal-free, so that the hyperparameters' dtype is the arithmetic's (`adam_constants`):
+    decay = 1 - lr * weight_decay, w = 1 - beta1 and one_minus_w = 1 - w (in the dtype, as torch.lerp computes
+    it), one_minus_beta2 = 1 - beta2; step_size = lr / (1 - beta1**step) and bias_correction2_sqrt =
+    sqrt(1 - beta2**step) per step. A float32 step then took 0.36 ms on 1.2M weights where float64 took 1.33."""
+    p = param * decay if decoupled else param
     g = grad if decoupled or weight_decay == 0.0 else grad + weight_decay * param
-    w = 1.0 - beta1
-    m = exp_avg + w * (g - exp_avg) if w < 0.5 else g - (g - exp_avg) * (1.0 - w)
-    v = beta2 * exp_avg_sq + (1.0 - beta2) * g * g
+    m = exp_avg + w * (g - exp_avg) if w < 0.5 else g - (g - exp_avg) * one_minus_w
+    v = beta2 * exp_avg_sq + one_minus_beta2 * g * g
     exp_avg_sq = v
     if amsgrad:   # NaN in either wins, as in torch.maximum
         v = max_exp_avg_sq if (max_exp_avg_sq > v or max_exp_avg_sq != max_exp_avg_sq) else v
         max_exp_avg_sq = v
     return p - step_size * m / (math.sqrt(v) / bias_correction2_sqrt + eps), m, exp_avg_sq, max_exp_avg_sq
 
+def adam_constants(dtype, lr, beta1, beta2, eps, weight_decay, step):
+    """adam_update's hyperparameters for this step, in the parameter's dtype: (decay, w, one_minus_w, beta2,
+    one_minus_beta2, eps, weight_decay) and then (step_size, bias_correction2_sqrt) from adam_step_sizes."""
+    w = np.dtype(dtype).type(1.0 - beta1)
+    return in_dtype(dtype, 1.0 - lr * weight_decay, w, np.dtype(dtype).type(1) - w, beta2, 1.0 - beta2, eps,
+                    weight_decay, *adam_step_sizes(lr, beta1, beta2, step))
+
 def adam_step_sizes(lr, beta1, beta2, step):
     """The two per-step constants of adam_update, computed once per step on the host: (step_size,
     bias_correction2_sqrt) = (lr / (1 - beta1**step), sqrt(1 - beta2**step))."""
     return lr / (1.0 - beta1 ** step), math.sqrt(1.0 - beta2 ** step)
-
-def in_dtype(dtype, *values):
-    """Host-side hyperparameters as scalars of the parameter's dtype, for an update computed in that dtype."""
-    return tuple(np.dtype(dtype).type(value) for value in values)
 
 def adadelta_update(param, grad, square_avg, acc_delta, lr, rho, one_minus_rho, eps, weight_decay):
     """PyTorch's Adadelta for one element: (parameter, square_avg, acc_delta). It has no float literal: with the

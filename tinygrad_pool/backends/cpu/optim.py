@@ -1,8 +1,8 @@
 """Optimizer updates as fused CPU kernels: one pass over a parameter reads its gradient and state once and
 writes the parameter and state in place (a chain of Tensor ops would make a temporary per step of the formula).
 The formulas are `backends/scalar.py`'s, PyTorch's (torch.optim, single-tensor form); `tinygrad_pool/optim/`
-documents them. All arrays are flat and contiguous; scalars arrive as float64 (Adadelta's in the parameter's dtype, see
-scalar.adadelta_update). A state array that an option
+documents them. All arrays are flat and contiguous; scalars arrive as float64 (Adadelta's and Adam's in the parameter's dtype, see
+scalar.adadelta_update and adam_update). A state array that an option
 leaves unused (momentum_buffer without momentum, max_exp_avg_sq without amsgrad, ...) is empty and never read."""
 from numba import njit, prange
 
@@ -20,13 +20,13 @@ def _sgd(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, firs
             buf[i] = b
 
 @njit(parallel=PARALLEL, cache=True)
-def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
-          amsgrad, step_size, bias_correction2_sqrt):
+def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, decoupled, amsgrad, decay, w, one_minus_w, beta2,
+          one_minus_beta2, eps, weight_decay, step_size, bias_correction2_sqrt):
     for i in prange(param.size):
-        v_max = max_exp_avg_sq[i] if amsgrad else 0.0
+        v_max = max_exp_avg_sq[i] if amsgrad else exp_avg_sq[i]   # of the dtype; unused without amsgrad
         param[i], exp_avg[i], exp_avg_sq[i], v_max = adam_update(
-            param[i], grad[i], exp_avg[i], exp_avg_sq[i], v_max, lr, beta1, beta2, eps, weight_decay, decoupled,
-            amsgrad, step_size, bias_correction2_sqrt)
+            param[i], grad[i], exp_avg[i], exp_avg_sq[i], v_max, decay, w, one_minus_w, beta2, one_minus_beta2,
+            eps, weight_decay, decoupled, amsgrad, step_size, bias_correction2_sqrt)
         if amsgrad:
             max_exp_avg_sq[i] = v_max
 
@@ -87,9 +87,8 @@ def sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
               amsgrad, step):
-    _adam(_flat(param), grad.ravel(), _flat(exp_avg), _flat(exp_avg_sq), _flat(max_exp_avg_sq), float(lr),
-          float(beta1), float(beta2), float(eps), float(weight_decay), bool(decoupled), bool(amsgrad),
-          *scalar.adam_step_sizes(lr, beta1, beta2, step))
+    _adam(_flat(param), grad.ravel(), _flat(exp_avg), _flat(exp_avg_sq), _flat(max_exp_avg_sq), bool(decoupled),
+          bool(amsgrad), *scalar.adam_constants(param.dtype, lr, beta1, beta2, eps, weight_decay, step))
 
 def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay):
     _adadelta(_flat(param), grad.ravel(), _flat(square_avg), _flat(acc_delta),

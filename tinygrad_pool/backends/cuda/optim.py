@@ -20,15 +20,15 @@ def _sgd_kernel(param, grad, buf, n, lr, momentum, dampening, weight_decay, nest
         buf[i] = b
 
 @cuda.jit(cache=True)
-def _adam_kernel(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n, lr, beta1, beta2, eps, weight_decay,
-                 decoupled, amsgrad, step_size, bias_correction2_sqrt):
+def _adam_kernel(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n, decoupled, amsgrad, decay, w, one_minus_w,
+                 beta2, one_minus_beta2, eps, weight_decay, step_size, bias_correction2_sqrt):
     i = cuda.grid(1)
     if i >= n:
         return
-    v_max = max_exp_avg_sq[i] if amsgrad else 0.0
+    v_max = max_exp_avg_sq[i] if amsgrad else exp_avg_sq[i]   # of the dtype; unused without amsgrad
     param[i], exp_avg[i], exp_avg_sq[i], v_max = adam_update(
-        param[i], grad[i], exp_avg[i], exp_avg_sq[i], v_max, lr, beta1, beta2, eps, weight_decay, decoupled,
-        amsgrad, step_size, bias_correction2_sqrt)
+        param[i], grad[i], exp_avg[i], exp_avg_sq[i], v_max, decay, w, one_minus_w, beta2, one_minus_beta2, eps,
+        weight_decay, decoupled, amsgrad, step_size, bias_correction2_sqrt)
     if amsgrad:
         max_exp_avg_sq[i] = v_max
 
@@ -96,8 +96,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2
     if param.size:
         _adam_kernel[blocks(param.size), THREADS](
             param.buffer, grad.buffer, exp_avg.buffer, exp_avg_sq.buffer, max_exp_avg_sq.buffer, param.size,
-            float(lr), float(beta1), float(beta2), float(eps), float(weight_decay), bool(decoupled), bool(amsgrad),
-            *scalar.adam_step_sizes(lr, beta1, beta2, step))
+            bool(decoupled), bool(amsgrad), *scalar.adam_constants(param.dtype, lr, beta1, beta2, eps, weight_decay,
+                                                                    step))
 
 def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay):
     if param.size:
