@@ -1,9 +1,9 @@
 """Optimizer updates as fused CPU kernels: one pass over a parameter reads its gradient and state once and
 writes the parameter and state in place (a chain of Tensor ops would make a temporary per step of the formula).
 The formulas are `backends/scalar.py`'s, PyTorch's (torch.optim, single-tensor form); `tinygrad_pool/optim/`
-documents them. All arrays are flat and contiguous; scalars arrive as float64 (Adadelta's and Adam's in the parameter's dtype, see
-scalar.adadelta_update and adam_update). A state array that an option
-leaves unused (momentum_buffer without momentum, max_exp_avg_sq without amsgrad, ...) is empty and never read."""
+documents them. All arrays are flat and contiguous; scalars arrive as float64, Adadelta's and Adam's in the
+parameter's dtype (see scalar.adadelta_update and adam_update). A state array that an option leaves unused
+(momentum_buffer without momentum, max_exp_avg_sq without amsgrad, ...) is empty and never read."""
 from numba import njit, prange
 
 from .. import scalar
