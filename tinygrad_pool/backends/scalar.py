@@ -42,29 +42,39 @@ def max_wins(v, best):
     Max pooling's ties keep the first maximum because an equal value does not win."""
     return (v > best) | (v != v)
 
-# --- optimizer updates: PyTorch's single-tensor formulas, in its order of operations. Running means of the
-# gradient move as torch.lerp does (start + w * (end - start) for w < 0.5, else end - (end - start) * (1 - w)),
+# --- optimizer updates: PyTorch's single-tensor formulas, in its order of operations. None has a float literal:
+# every hyperparameter comes from its *_constants function in the parameter's dtype (1 - beta computed in Python, as
+# PyTorch computes it), so a float32 parameter is updated in float32 arithmetic, as PyTorch does; in float64 the
+# square roots and divisions of Adam and Adadelta took 3.7 times as long (1.2M weights: 1.33 -> 0.37 ms for Adam on a
+# 2-core Xeon). Running means of the gradient move as torch.lerp does (start + w * (end - start) for w < 0.5, else end - (end - start) * (1 - w)),
 # which decides what an infinite gradient gives (NaN where the two infinities meet), as in PyTorch.
 def in_dtype(dtype, *values):
     """Host-side hyperparameters as scalars of the parameter's dtype, for an update computed in that dtype."""
     return tuple(np.dtype(dtype).type(value) for value in values)
 
-def sgd_update(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first):
+def lerp_weights(dtype, beta):
+    """(w, 1 - w) for torch.lerp's weight w = 1 - beta, both in `dtype`: lerp computes 1 - w in the tensor's dtype."""
+    w = np.dtype(dtype).type(1.0 - beta)
+    return w, np.dtype(dtype).type(1) - w
+
+def sgd_update(param, grad, buf, lr, momentum, one_minus_dampening, weight_decay, nesterov, first):
     """PyTorch's SGD for one element: (new parameter, new momentum buffer). A weight decay of 0 adds nothing, so
     that an infinite parameter does not turn the gradient into NaN (0 * inf), as in PyTorch."""
     g = grad + weight_decay * param if weight_decay != 0.0 else grad
     if momentum != 0.0:
-        buf = g if first else momentum * buf + (1.0 - dampening) * g
+        buf = g if first else momentum * buf + one_minus_dampening * g
         g = g + momentum * buf if nesterov else buf
     return param - lr * g, buf
+
+def sgd_constants(dtype, lr, momentum, dampening, weight_decay):
+    """sgd_update's hyperparameters in the parameter's dtype."""
+    return in_dtype(dtype, lr, momentum, 1.0 - dampening, weight_decay)
 
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, decay, w, one_minus_w, beta2, one_minus_beta2,
                 eps, weight_decay, decoupled, amsgrad, step_size, bias_correction2_sqrt):
     """PyTorch's Adam (AdamW when `decoupled`) for one element: (parameter, exp_avg, exp_avg_sq, max_exp_avg_sq).
-    As adadelta_update, literal-free, so that the hyperparameters' dtype is the arithmetic's (`adam_constants`):
-    decay = 1 - lr * weight_decay, w = 1 - beta1 and one_minus_w = 1 - w (in the dtype, as torch.lerp computes
-    it), one_minus_beta2 = 1 - beta2; step_size = lr / (1 - beta1**step) and bias_correction2_sqrt =
-    sqrt(1 - beta2**step) per step. A float32 step then took 0.36 ms on 1.2M weights where float64 took 1.33."""
+    decay = 1 - lr * weight_decay, (w, one_minus_w) from lerp_weights(beta1), one_minus_beta2 = 1 - beta2;
+    step_size = lr / (1 - beta1**step) and bias_correction2_sqrt = sqrt(1 - beta2**step) per step."""
     p = param * decay if decoupled else param
     g = grad if decoupled or weight_decay == 0.0 else grad + weight_decay * param
     m = exp_avg + w * (g - exp_avg) if w < 0.5 else g - (g - exp_avg) * one_minus_w
@@ -76,111 +86,104 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, decay, w, one_
     return p - step_size * m / (math.sqrt(v) / bias_correction2_sqrt + eps), m, exp_avg_sq, max_exp_avg_sq
 
 def adam_constants(dtype, lr, beta1, beta2, eps, weight_decay, step):
-    """adam_update's hyperparameters for this step, in the parameter's dtype: (decay, w, one_minus_w, beta2,
-    one_minus_beta2, eps, weight_decay) and then (step_size, bias_correction2_sqrt) from adam_step_sizes."""
-    w = np.dtype(dtype).type(1.0 - beta1)
-    return in_dtype(dtype, 1.0 - lr * weight_decay, w, np.dtype(dtype).type(1) - w, beta2, 1.0 - beta2, eps,
-                    weight_decay, *adam_step_sizes(lr, beta1, beta2, step))
-
-def adam_step_sizes(lr, beta1, beta2, step):
-    """The two per-step constants of adam_update, computed once per step on the host: (step_size,
-    bias_correction2_sqrt) = (lr / (1 - beta1**step), sqrt(1 - beta2**step))."""
-    return lr / (1.0 - beta1 ** step), math.sqrt(1.0 - beta2 ** step)
+    """adam_update's hyperparameters for this step, in the parameter's dtype."""
+    return in_dtype(dtype, 1.0 - lr * weight_decay, *lerp_weights(dtype, beta1), beta2, 1.0 - beta2, eps,
+                    weight_decay, lr / (1.0 - beta1 ** step), math.sqrt(1.0 - beta2 ** step))
 
 def adadelta_update(param, grad, square_avg, acc_delta, lr, rho, one_minus_rho, eps, weight_decay):
-    """PyTorch's Adadelta for one element: (parameter, square_avg, acc_delta). It has no float literal: with the
-    hyperparameters in the parameter's dtype (1 - rho computed by the caller, as PyTorch computes it in Python), a
-    float32 parameter is updated in float32 arithmetic, as PyTorch does, where float64 cost its two square roots
-    and a division 3.7 times the time here (fc1 of the MNIST CNN, 1.2M weights: 1.42 -> 0.38 ms on a 2-core Xeon)."""
+    """PyTorch's Adadelta for one element: (parameter, square_avg, acc_delta)."""
     g = grad + weight_decay * param if weight_decay != 0.0 else grad
     s = rho * square_avg + one_minus_rho * g * g
     delta = math.sqrt(acc_delta + eps) / math.sqrt(s + eps) * g
     return param - lr * delta, s, rho * acc_delta + one_minus_rho * delta * delta
 
-def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum,
-                   centered):
+def adadelta_constants(dtype, lr, rho, eps, weight_decay):
+    return in_dtype(dtype, lr, rho, 1.0 - rho, eps, weight_decay)
+
+def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, w, one_minus_w, eps,
+                   weight_decay, momentum, centered):
     """PyTorch's RMSprop for one element: (parameter, square_avg, grad_avg, momentum_buffer). grad_avg moves only
-    when centered, momentum_buffer only with momentum."""
+    when centered (as torch.lerp with weight w = 1 - alpha), momentum_buffer only with momentum."""
     g = grad + weight_decay * param if weight_decay != 0.0 else grad
-    s = alpha * square_avg + (1.0 - alpha) * g * g
+    s = alpha * square_avg + w * g * g
     if centered:
-        w = 1.0 - alpha
-        grad_avg = grad_avg + w * (g - grad_avg) if w < 0.5 else g - (g - grad_avg) * (1.0 - w)
+        grad_avg = grad_avg + w * (g - grad_avg) if w < 0.5 else g - (g - grad_avg) * one_minus_w
         avg = math.sqrt(s - grad_avg * grad_avg) + eps
     else:
         avg = math.sqrt(s) + eps
     if momentum > 0.0:
         momentum_buffer = momentum * momentum_buffer + g / avg
         return param - lr * momentum_buffer, s, grad_avg, momentum_buffer
-    return param - lr * (g / avg), s, grad_avg, momentum_buffer
+    return param - lr * g / avg, s, grad_avg, momentum_buffer
+
+def rmsprop_constants(dtype, lr, alpha, eps, weight_decay, momentum):
+    return in_dtype(dtype, lr, alpha, *lerp_weights(dtype, alpha), eps, weight_decay, momentum)
 
 def adagrad_update(param, grad, state_sum, clr, eps, weight_decay):
     """PyTorch's Adagrad for one element: (parameter, state_sum); clr is the step's decayed learning rate."""
     g = grad + weight_decay * param if weight_decay != 0.0 else grad
     s = state_sum + g * g
-    return param - clr * (g / (math.sqrt(s) + eps)), s
+    return param - clr * g / (math.sqrt(s) + eps), s
 
-def adagrad_lr(lr, lr_decay, step):
-    """Adagrad's learning rate at step `step` (counted from 1)."""
-    return lr / (1.0 + (step - 1.0) * lr_decay)
+def adagrad_constants(dtype, lr, lr_decay, eps, weight_decay, step):
+    """(clr, eps, weight_decay) in the parameter's dtype; clr = lr / (1 + (step - 1) lr_decay), step from 1."""
+    return in_dtype(dtype, lr / (1.0 + (step - 1.0) * lr_decay), eps, weight_decay)
 
-def adamax_step_size(lr, beta1, step):
-    """Adamax's step size at step `step` (counted from 1): lr over the first moment's bias correction."""
-    return lr / (1.0 - beta1 ** step)
-
-def adamax_update(param, grad, exp_avg, exp_inf, step_size, beta1, beta2, eps, weight_decay):
+def adamax_update(param, grad, exp_avg, exp_inf, step_size, w, one_minus_w, beta2, eps, weight_decay):
     """PyTorch's Adamax for one element: (parameter, exp_avg, exp_inf); step_size = lr / (1 - beta1**step).
     The infinity norm is NaN where either of its terms is, as torch.maximum is."""
     g = grad + weight_decay * param if weight_decay != 0.0 else grad
-    w = 1.0 - beta1
-    m = exp_avg + w * (g - exp_avg) if w < 0.5 else g - (g - exp_avg) * (1.0 - w)
+    m = exp_avg + w * (g - exp_avg) if w < 0.5 else g - (g - exp_avg) * one_minus_w
     decayed, current = beta2 * exp_inf, abs(g) + eps
     u = decayed if (decayed > current or decayed != decayed) else current
-    return param - step_size * (m / u), m, u
+    return param - step_size * m / u, m, u
 
-def nadam_update(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
-                 bias_correction2, grad_coefficient, exp_avg_coefficient):
+def adamax_constants(dtype, lr, beta1, beta2, eps, weight_decay, step):
+    return in_dtype(dtype, lr / (1.0 - beta1 ** step), *lerp_weights(dtype, beta1), beta2, eps, weight_decay)
+
+def nadam_update(param, grad, exp_avg, exp_avg_sq, decay, w, one_minus_w, beta2, one_minus_beta2, eps, weight_decay,
+                 decoupled, bias_correction2, grad_coefficient, exp_avg_coefficient):
     """PyTorch's NAdam for one element: (parameter, exp_avg, exp_avg_sq). The coefficients of the gradient and of
-    exp_avg (negative) come from nadam_coefficients, once per step."""
-    p = param * (1.0 - lr * weight_decay) if decoupled else param
+    exp_avg (negative) come from nadam_constants, once per step."""
+    p = param * decay if decoupled else param
     g = grad if decoupled or weight_decay == 0.0 else grad + weight_decay * param
-    w = 1.0 - beta1
-    m = exp_avg + w * (g - exp_avg) if w < 0.5 else g - (g - exp_avg) * (1.0 - w)
-    v = beta2 * exp_avg_sq + (1.0 - beta2) * g * g
+    m = exp_avg + w * (g - exp_avg) if w < 0.5 else g - (g - exp_avg) * one_minus_w
+    v = beta2 * exp_avg_sq + one_minus_beta2 * g * g
     denom = math.sqrt(v / bias_correction2) + eps
-    p = p + grad_coefficient * (g / denom)
-    return p + exp_avg_coefficient * (m / denom), m, v
+    p = p + grad_coefficient * g / denom
+    return p + exp_avg_coefficient * m / denom, m, v
 
-def nadam_coefficients(lr, beta2, step, mu, mu_next, mu_product):
-    """NAdam's per-step constants (bias_correction2, grad_coefficient, exp_avg_coefficient), from the momentum
-    schedule's mu and mu_next of this step and the product of the mus up to this one."""
-    return (1.0 - beta2 ** step, -lr * (1.0 - mu) / (1.0 - mu_product),
-            -lr * mu_next / (1.0 - mu_product * mu_next))
+def nadam_constants(dtype, lr, beta1, beta2, eps, weight_decay, step, mu, mu_next, mu_product):
+    """nadam_update's hyperparameters, with the momentum schedule's mu and mu_next of this step and the product of
+    the mus up to this one."""
+    return in_dtype(dtype, 1.0 - lr * weight_decay, *lerp_weights(dtype, beta1), beta2, 1.0 - beta2, eps,
+                    weight_decay, 1.0 - beta2 ** step, -lr * (1.0 - mu) / (1.0 - mu_product),
+                    -lr * mu_next / (1.0 - mu_product * mu_next))
 
-def radam_update(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
-                 bias_correction1, bias_correction2_sqrt, rectification):
+def radam_update(param, grad, exp_avg, exp_avg_sq, lr, decay, w, one_minus_w, beta2, one_minus_beta2, eps,
+                 weight_decay, decoupled, bias_correction1, bias_correction2_sqrt, rectification):
     """PyTorch's RAdam for one element: (parameter, exp_avg, exp_avg_sq). A step with rectification 0 (the
-    variance estimate still too short) is plain momentum; radam_constants gives the three per-step constants."""
-    p = param * (1.0 - lr * weight_decay) if decoupled else param
+    variance estimate still too short) is plain momentum; radam_constants gives the per-step constants."""
+    p = param * decay if decoupled else param
     g = grad if decoupled or weight_decay == 0.0 else grad + weight_decay * param
-    w = 1.0 - beta1
-    m = exp_avg + w * (g - exp_avg) if w < 0.5 else g - (g - exp_avg) * (1.0 - w)
-    v = beta2 * exp_avg_sq + (1.0 - beta2) * g * g
+    m = exp_avg + w * (g - exp_avg) if w < 0.5 else g - (g - exp_avg) * one_minus_w
+    v = beta2 * exp_avg_sq + one_minus_beta2 * g * g
     corrected = m / bias_correction1
     if rectification == 0.0:
         return p - corrected * lr, m, v
     return p - corrected * lr * (bias_correction2_sqrt / (math.sqrt(v) + eps)) * rectification, m, v
 
-def radam_constants(beta1, beta2, step):
-    """(bias_correction1, sqrt(bias_correction2), rectification) of RAdam's step `step`: the rectification is 0
-    while the length of the approximated simple moving average is at most 5."""
+def radam_constants(dtype, lr, beta1, beta2, eps, weight_decay, step):
+    """radam_update's hyperparameters for step `step`: the rectification is 0 while the length of the
+    approximated simple moving average is at most 5."""
     bias_correction1, bias_correction2 = 1.0 - beta1 ** step, 1.0 - beta2 ** step
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
     rho_t = rho_inf - 2.0 * step * beta2 ** step / bias_correction2
-    if rho_t <= 5.0:
-        return bias_correction1, bias_correction2 ** 0.5, 0.0
-    rectification = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
-    return bias_correction1, bias_correction2 ** 0.5, rectification
+    rectification = 0.0
+    if rho_t > 5.0:
+        rectification = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
+    return in_dtype(dtype, lr, 1.0 - lr * weight_decay, *lerp_weights(dtype, beta1), beta2, 1.0 - beta2, eps,
+                    weight_decay, bias_correction1, bias_correction2 ** 0.5, rectification)
 
 # --- pointwise activations: one formula per activation and its derivative, chosen by a code --------------------
 # PyTorch's branch conditions are kept exactly (x > 0 here, x <= 0 there), because they decide what NaN, the kinks
